@@ -1,0 +1,18 @@
+"""meshlens: offline analysis of captured Envoy and Istio ztunnel state."""
+
+from meshlens.errors import LoadError, MeshlensError, UnsupportedDumpError, UsageError
+from meshlens.models.snapshot import EnvoyProxy, Snapshot
+from meshlens.sources import load
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "EnvoyProxy",
+    "LoadError",
+    "MeshlensError",
+    "Snapshot",
+    "UnsupportedDumpError",
+    "UsageError",
+    "__version__",
+    "load",
+]

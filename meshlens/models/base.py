@@ -1,0 +1,94 @@
+"""Shared model plumbing: the pydantic base class, source locations and load findings."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+
+
+class MeshModel(BaseModel):
+    """Base of every typed record parsed from a capture.
+
+    Accepts Envoy's snake_case and protojson's camelCase field names alike, keeps fields it does
+    not model (``model_extra``), and is immutable once built.
+    """
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        validate_by_name=True,
+        validate_by_alias=True,
+        extra="allow",
+        frozen=True,
+        arbitrary_types_allowed=True,
+    )
+
+
+class Location(BaseModel):
+    """Where something came from: file, archive member and JSON path inside the document."""
+
+    model_config = ConfigDict(frozen=True)
+
+    file: str | None = None
+    member: str | None = None
+    json_path: str = "$"
+
+    def child(self, path: str) -> Location:
+        """This location with ``path`` appended to the JSON path (``path`` starts with ``.`` or ``[``)."""
+        return Location(file=self.file, member=self.member, json_path=self.json_path + path)
+
+    def __str__(self) -> str:
+        where = self.file or ""
+        if self.member:
+            where += f"[{self.member}]"
+        return f"{where} {self.json_path}".strip()
+
+
+class Severity(str, Enum):
+    """How serious a finding is (ordered: ``ERROR > WARNING > INFO``)."""
+
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+    @property
+    def rank(self) -> int:
+        return {"info": 0, "warning": 1, "error": 2}[self.value]
+
+
+class LoadFinding(BaseModel):
+    """Something a capture lacks or holds in a bad state, reported by the loader (codes ML0xxx).
+
+    Loading never raises for these: a rejected listener or an unknown ``@type`` is a fact about the
+    capture, not an error in reading it.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    severity: Severity
+    message: str
+    proxy: str | None = None
+    kind: str | None = None
+    name: str | None = None
+    location: Location = Location()
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+# Load-finding codes. Codes are never reused; checks (ML1xxx and up) live in meshlens.checks.
+ML0001_UNKNOWN_TYPE = "ML0001"
+ML0002_NO_EDS = "ML0002"
+ML0003_NO_SECRETS = "ML0003"
+ML0004_REJECTED = "ML0004"
+ML0005_WARMING = "ML0005"
+ML0006_UNNAMED_DUPLICATE = "ML0006"
+ML0007_MALFORMED_RESOURCE = "ML0007"
+ML0008_UNRECOGNIZED_MEMBER = "ML0008"
+ML0009_DRAINING = "ML0009"
+ML0010_DUPLICATE_NAME = "ML0010"
+ML0011_BAD_CERTIFICATE = "ML0011"
+ML0012_PARTIAL_DUMP = "ML0012"

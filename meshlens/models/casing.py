@@ -1,0 +1,132 @@
+"""Convert protojson documents between camelCase (istiod, istioctl) and snake_case (Envoy admin).
+
+Proto field names change spelling between the two forms; map keys and ``google.protobuf.Struct``
+contents do not (``filter_metadata.istio.default_original_port``, ``tlsMode`` inside a
+``transport_socket_matches[].match``, the ``typed_extension_protocol_options`` keys, node metadata
+such as ``PROXY_CONFIG.discoveryAddress``). So conversion must know which fields hold data rather
+than fields: those are listed here, once.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+# Fields whose whole value is data (Struct, or a map of Struct / string): copied verbatim.
+_OPAQUE = frozenset(
+    {
+        "filter_metadata",
+        "per_filter_config",
+        "json_format",
+        "static_layer",
+        "context_extensions",
+        "key_values",
+        "source_codes",
+        "dynamic_parameters",
+        "environment_variables",
+        "labels",
+    }
+)
+# Map fields whose keys are data but whose values are messages (usually Any): keys verbatim,
+# values converted.
+_MAP_OF_MESSAGES = frozenset(
+    {
+        "typed_filter_metadata",
+        "typed_extension_protocol_options",
+        "typed_per_filter_config",
+        "policies",
+        "typed_config_map",
+        "clusters_map",
+    }
+)
+# A Struct field only under a particular parent (parent field -> field).
+_OPAQUE_UNDER = {
+    "node": frozenset({"metadata"}),
+    "user_agent_build_version": frozenset({"metadata"}),
+    "transport_socket_matches": frozenset({"match"}),
+}
+_STRUCT_TYPES = ("udpa.type.v1.TypedStruct", "xds.type.v3.TypedStruct", "google.protobuf.Struct")
+
+_CAMEL_RE = re.compile(r"^[a-z][a-zA-Z0-9]*$")
+_UPPER_RE = re.compile(r"([A-Z])")
+
+
+@lru_cache(maxsize=4096)
+def camel_to_snake(key: str) -> str:
+    """``dynamicActiveClusters`` -> ``dynamic_active_clusters``; anything not camelCase is unchanged."""
+    if not _CAMEL_RE.match(key) or key.islower():
+        return key
+    return _UPPER_RE.sub(lambda m: "_" + m.group(1).lower(), key)
+
+
+@lru_cache(maxsize=4096)
+def snake_to_camel(key: str) -> str:
+    """``dynamic_active_clusters`` -> ``dynamicActiveClusters``; keys without ``_`` are unchanged."""
+    if "_" not in key or not key[:1].islower() or not key.replace("_", "").isalnum():
+        return key
+    head, *rest = key.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def _convert(obj: Any, conv: Any, to_snake: bool, parent: str | None) -> Any:
+    if isinstance(obj, list):
+        return [_convert(item, conv, to_snake, parent) for item in obj]
+    if not isinstance(obj, dict):
+        return obj
+    type_url = obj.get("@type")
+    if isinstance(type_url, str) and type_url.endswith(_STRUCT_TYPES):
+        # TypedStruct: type_url is a field, value is data.
+        return {conv(k): v for k, v in obj.items()}
+    out = {}
+    opaque_here = _OPAQUE_UNDER.get(parent or "", frozenset())
+    for key, value in obj.items():
+        canon = camel_to_snake(key) if to_snake else key  # classify by the snake spelling
+        new_key = conv(key)
+        if canon in _OPAQUE or canon in opaque_here:
+            out[new_key] = value
+        elif canon in _MAP_OF_MESSAGES and isinstance(value, dict):
+            out[new_key] = {k: _convert(v, conv, to_snake, canon) for k, v in value.items()}
+        else:
+            out[new_key] = _convert(value, conv, to_snake, canon)
+    return out
+
+
+def to_snake_tree(obj: Any) -> Any:
+    """A copy of a protojson tree with proto field names in snake_case (Envoy admin's spelling)."""
+    return _convert(obj, camel_to_snake, True, None)
+
+
+def to_camel_tree(obj: Any) -> Any:
+    """A copy of a protojson tree with proto field names in camelCase (istiod's and istioctl's)."""
+    return _convert(obj, snake_to_camel, False, None)
+
+
+_SNAKE_MARKERS = ("static_clusters", "dynamic_active_clusters", "dynamic_listeners", "static_listeners",
+                  "dynamic_route_configs", "static_route_configs", "dynamic_active_secrets",
+                  "dynamic_endpoint_configs", "last_updated", "version_info", "ecds_filters")
+_CAMEL_MARKERS = ("staticClusters", "dynamicActiveClusters", "dynamicListeners", "staticListeners",
+                  "dynamicRouteConfigs", "staticRouteConfigs", "dynamicActiveSecrets",
+                  "dynamicEndpointConfigs", "lastUpdated", "versionInfo", "ecdsFilters",
+                  "dynamicWarmingClusters", "activeState", "routeConfig", "endpointConfig")
+
+
+def looks_camel(sections: list[Any]) -> bool:
+    """True when the config-dump sections use camelCase field names (istiod / istioctl output)."""
+    camel = snake = 0
+    for section in sections:
+        if not isinstance(section, dict):
+            continue
+        for key in section:
+            if key in _CAMEL_MARKERS:
+                camel += 1
+            elif key in _SNAKE_MARKERS:
+                snake += 1
+        for value in section.values():
+            if isinstance(value, dict):  # BootstrapConfigDump.bootstrap / ?resource= entries
+                for key in value:
+                    if _CAMEL_RE.match(key) and not key.islower():
+                        camel += 1
+                    elif "_" in key:
+                        snake += 1
+    return camel > snake

@@ -1,0 +1,187 @@
+"""The unit users hold: a Snapshot of proxies (Envoy and ztunnel), istiod state and load findings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from meshlens.errors import UsageError
+from meshlens.models.base import LoadFinding, Location
+from meshlens.models.istiod import IstiodState
+from meshlens.models.ztunnel import Ztunnel
+
+if TYPE_CHECKING:
+    from meshlens.models.envoy.bootstrap import Bootstrap
+    from meshlens.models.envoy.resources import (
+        ClusterResource,
+        EcdsResource,
+        EndpointResource,
+        ListenerResource,
+        RouteConfigResource,
+        SecretResource,
+    )
+
+
+@dataclass
+class SourceInfo:
+    """One input document and what it was recognised as."""
+
+    location: Location
+    kind: str
+    group: str = ""
+    mtime: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "file": self.location.file, "member": self.location.member,
+                "group": self.group}
+
+
+@dataclass
+class EnvoyProxy:
+    """One Envoy (sidecar, gateway or waypoint), from a config dump and its companion captures.
+
+    Resource lists hold static and dynamic resources alike (active, warming, draining, rejected);
+    each resource has ``.name``, ``.state`` and ``.raw``.
+    """
+
+    group: str
+    node_id: str | None = None
+    bootstrap: Bootstrap | None = None
+    listeners: list[ListenerResource] = field(default_factory=list)
+    clusters: list[ClusterResource] = field(default_factory=list)
+    route_configs: list[RouteConfigResource] = field(default_factory=list)
+    endpoints: list[EndpointResource] = field(default_factory=list)
+    secrets: list[SecretResource] = field(default_factory=list)
+    ecds: list[EcdsResource] = field(default_factory=list)
+    # Which config-dump sections the capture had (``clusters``, ``endpoints``, ...): a view or check
+    # must tell "no EDS in this capture" from "no endpoints".
+    sections: set[str] = field(default_factory=set)
+    section_versions: dict[str, str] = field(default_factory=dict)
+    unknown_sections: list[dict[str, Any]] = field(default_factory=list)
+    config_dump_style: str | None = None  # "snake" (Envoy) or "camel" (istiod / istioctl)
+    config_dump_location: Location | None = None
+    config_dump_raw: dict[str, Any] | None = None
+    # Companion captures (filled by the admin loaders).
+    cluster_statuses: list[Any] | None = None  # /clusters (JSON or text)
+    certs: list[Any] | None = None  # /certs
+    server_info: Any = None  # /server_info
+    listener_statuses: list[Any] | None = None  # /listeners
+    stats: Any = None  # /stats (JSON or Prometheus text)
+    logs: list[Any] = field(default_factory=list)
+    captured_at: datetime | None = None
+    sources: list[SourceInfo] = field(default_factory=list)
+
+    # --- identity -----------------------------------------------------------------------------
+    @property
+    def node(self) -> Any:
+        return self.bootstrap.node if self.bootstrap is not None else None
+
+    @property
+    def parsed_id(self) -> Any:
+        from meshlens.models.names import NodeId
+
+        return NodeId.parse(self.node_id) if self.node_id else None
+
+    @property
+    def name(self) -> str:
+        """``pod.namespace`` when the node id says so, else the node id, else the source group."""
+        parsed = self.parsed_id
+        if parsed is not None and parsed.pod_namespace:
+            return parsed.pod_namespace
+        return self.node_id or self.group
+
+    @property
+    def pod(self) -> str | None:
+        parsed = self.parsed_id
+        return parsed.pod if parsed is not None else None
+
+    @property
+    def namespace(self) -> str | None:
+        parsed = self.parsed_id
+        return parsed.namespace if parsed is not None else None
+
+    def matches(self, name: str) -> bool:
+        """True when ``name`` is this proxy's node id, ``pod.namespace``, pod name or group."""
+        candidates = {self.node_id, self.name, self.pod, self.group}
+        if self.group:
+            candidates.add(self.group.rstrip("/").rsplit("/", 1)[-1])
+        return name in candidates
+
+    # --- lookups ------------------------------------------------------------------------------
+    def has_section(self, section: str) -> bool:
+        return section in self.sections
+
+    def view(self, name: str, **filters: Any) -> Any:
+        """An istioctl-style table of this proxy (``"cluster"``, ``"listener"``, ``"route"``, ...)."""
+        from meshlens.views import envoy_view  # views are built on top of models
+
+        return envoy_view(self, name, **filters)
+
+    def __repr__(self) -> str:
+        return (f"EnvoyProxy({self.name!r}, listeners={len(self.listeners)}, clusters={len(self.clusters)}, "
+                f"route_configs={len(self.route_configs)}, endpoints={len(self.endpoints)}, "
+                f"secrets={len(self.secrets)})")
+
+
+@dataclass
+class Snapshot:
+    """Everything loaded from one source: Envoy proxies, ztunnels, istiod state, load findings."""
+
+    proxies: list[EnvoyProxy] = field(default_factory=list)
+    ztunnels: list[Ztunnel] = field(default_factory=list)
+    istiod: IstiodState | None = None
+    findings: list[LoadFinding] = field(default_factory=list)
+    sources: list[SourceInfo] = field(default_factory=list)
+    logs: list[Any] = field(default_factory=list)
+    captured_at: datetime | None = None
+    origin: str = ""
+    extras: dict[str, Any] = field(default_factory=dict)  # e.g. bug-report ``versions`` text
+
+    @property
+    def kind(self) -> str:
+        """The kind of capture: one source's kind, or ``bug-report`` / ``directory`` / ``mixed``."""
+        kinds = {s.kind for s in self.sources if s.kind != "unrecognized"}
+        if self.extras.get("collection"):
+            return str(self.extras["collection"])
+        if len(kinds) == 1:
+            return kinds.pop()
+        return "mixed" if kinds else "empty"
+
+    def proxy(self, name: str | None = None) -> EnvoyProxy:
+        """The Envoy proxy whose node id, ``pod.namespace`` or pod name is ``name``.
+
+        With no name, the only proxy of the snapshot.
+
+        Raises:
+            UsageError: no proxy (or more than one) matches.
+        """
+        if name is None:
+            if len(self.proxies) == 1:
+                return self.proxies[0]
+            if not self.proxies:
+                raise UsageError("the capture holds no Envoy proxy")
+            names = ", ".join(p.name for p in self.proxies)
+            raise UsageError(f"the capture holds {len(self.proxies)} proxies; name one of: {names}")
+        found = [p for p in self.proxies if p.matches(name)]
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            names = ", ".join(p.name for p in self.proxies) or "none"
+            raise UsageError(f"no proxy named {name!r} (proxies: {names})")
+        raise UsageError(f"{name!r} names {len(found)} proxies; use the full node id")
+
+    def ztunnel(self, name: str | None = None) -> Ztunnel:
+        """The ztunnel named ``name`` (its pod name or source group), or the only one."""
+        if name is None:
+            if len(self.ztunnels) == 1:
+                return self.ztunnels[0]
+            raise UsageError(f"the capture holds {len(self.ztunnels)} ztunnels; name one")
+        for z in self.ztunnels:
+            if name in (z.name, z.location.file, z.location.member):
+                return z
+        raise UsageError(f"no ztunnel named {name!r}")
+
+    def __repr__(self) -> str:
+        return (f"Snapshot(kind={self.kind!r}, proxies={len(self.proxies)}, ztunnels={len(self.ztunnels)}, "
+                f"istiod={'yes' if self.istiod else 'no'}, findings={len(self.findings)})")

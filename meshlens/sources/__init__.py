@@ -1,0 +1,90 @@
+"""Detect and load captures: ``load(source) -> Snapshot``.
+
+Each loader module has ``KIND`` (a short name shown by ``inspect``), ``sniff(doc) -> bool`` (does
+this document's *content* look like mine?) and ``load(doc, builder) -> None``. They are tried in
+the order of :data:`LOADERS`; the first whose ``sniff`` is true loads the document.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+from meshlens.errors import LoadError
+from meshlens.models.base import ML0008_UNRECOGNIZED_MEMBER, Severity
+from meshlens.models.snapshot import Snapshot
+from meshlens.sources import admin, bugreport, config_dump, syncz, ztunnel
+from meshlens.sources.builder import SnapshotBuilder
+from meshlens.sources.read import Document, read_source
+
+# Order matters only where two formats could both claim a document; the sniffers are strict.
+LOADERS: tuple[ModuleType, ...] = (config_dump, ztunnel, syncz, *admin.LOADERS)
+
+__all__ = ["LOADERS", "Document", "SnapshotBuilder", "detect", "load", "load_document"]
+
+
+def detect(doc: Document) -> ModuleType | None:
+    """The loader module whose sniffer recognises ``doc``, or None."""
+    for loader in LOADERS:
+        if loader.sniff(doc):
+            return loader
+    return None
+
+
+def _what_is_it(doc: Document) -> str:
+    if doc.syntax == "unreadable":
+        return str(doc.extra.get("error", "unreadable"))
+    if isinstance(doc.data, list):
+        return "a JSON/YAML list that is no capture meshlens knows" if doc.data else "an empty list"
+    if isinstance(doc.data, dict):
+        keys = ", ".join(list(doc.data)[:5]) or "no keys"
+        return f"a document with keys ({keys}) that is no capture meshlens knows"
+    return "text that is no capture meshlens knows"
+
+
+EXPECTED = ("expected an Envoy /config_dump (JSON or YAML), /clusters, /certs, /server_info, "
+            "an istiod syncz, a ztunnel /config_dump or a bug-report archive")
+
+
+def load_document(doc: Document, builder: SnapshotBuilder, *, strict: bool) -> str | None:
+    """Load one document into ``builder``; returns its kind, or None when it was not recognised.
+
+    With ``strict`` an unrecognised document raises :class:`LoadError`; otherwise it becomes an
+    ML0008 finding (a member of an archive that is not a capture, e.g. ``analyze/allNamespaces``).
+    """
+    loader = detect(doc) if doc.syntax != "unreadable" else None
+    if loader is None:
+        if strict:
+            raise doc.error(f"{_what_is_it(doc)}: {EXPECTED}")
+        builder.record_source(doc, "unrecognized")
+        builder.finding(ML0008_UNRECOGNIZED_MEMBER, Severity.INFO,
+                        f"not loaded: {_what_is_it(doc)}", location=doc.location)
+        return None
+    loader.load(doc, builder)
+    builder.record_source(doc, loader.KIND)
+    return str(loader.KIND)
+
+
+def load(source: Any) -> Snapshot:
+    """Load a capture into a :class:`Snapshot`.
+
+    Args:
+        source: a path (file, directory, ``.gz``, ``.tar.gz`` bug-report archive), ``bytes``, an
+            already parsed ``dict``, or ``"-"`` for standard input. JSON, YAML and gzip are
+            detected by content.
+
+    Raises:
+        LoadError: the input is unreadable (not JSON, truncated, empty, binary) or is not a
+            capture meshlens knows; the message names the file, member and JSON path.
+    """
+    docs, is_collection = read_source(source)
+    origin = source if isinstance(source, str) else f"<{type(source).__name__}>"
+    builder = SnapshotBuilder(origin=str(origin))
+    if is_collection:
+        bugreport.load_collection(docs, builder, load_document)
+        if not builder.snapshot.sources or all(s.kind == "unrecognized" for s in builder.snapshot.sources):
+            raise LoadError(f"no capture found in the archive or directory: {EXPECTED}", file=str(origin))
+    else:
+        for doc in docs:
+            load_document(doc, builder, strict=True)
+    return builder.build()

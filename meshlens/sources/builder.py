@@ -1,0 +1,82 @@
+"""SnapshotBuilder: what every source loader writes into while a Snapshot is being loaded."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from meshlens.models.base import LoadFinding, Location, Severity
+from meshlens.models.istiod import IstiodState
+from meshlens.models.snapshot import EnvoyProxy, Snapshot, SourceInfo
+from meshlens.models.ztunnel import Ztunnel
+from meshlens.sources.read import Document
+
+
+class SnapshotBuilder:
+    """Collects proxies, ztunnels, istiod state and findings; loaders call it, never each other.
+
+    Documents with the same ``group`` (one bug-report proxy folder, or files given together)
+    describe one proxy: :meth:`envoy` returns the same :class:`EnvoyProxy` for all of them.
+    """
+
+    def __init__(self, origin: str = "") -> None:
+        self.snapshot = Snapshot(origin=origin)
+        self._envoys: dict[str, EnvoyProxy] = {}
+
+    # --- containers -------------------------------------------------------------------------
+    def envoy(self, doc: Document) -> EnvoyProxy:
+        proxy = self._envoys.get(doc.group)
+        if proxy is None:
+            proxy = EnvoyProxy(group=doc.group)
+            self._envoys[doc.group] = proxy
+            self.snapshot.proxies.append(proxy)
+        if doc.mtime is not None:
+            stamp = datetime.fromtimestamp(doc.mtime, tz=timezone.utc)
+            if proxy.captured_at is None or stamp > proxy.captured_at:
+                proxy.captured_at = stamp
+        return proxy
+
+    def has_envoy(self, group: str) -> bool:
+        return group in self._envoys
+
+    def add_ztunnel(self, ztunnel: Ztunnel) -> Ztunnel:
+        self.snapshot.ztunnels.append(ztunnel)
+        return ztunnel
+
+    def istiod(self) -> IstiodState:
+        if self.snapshot.istiod is None:
+            self.snapshot.istiod = IstiodState()
+        return self.snapshot.istiod
+
+    # --- bookkeeping ------------------------------------------------------------------------
+    def record_source(self, doc: Document, kind: str) -> None:
+        info = SourceInfo(location=doc.location, kind=kind, group=doc.group, mtime=doc.mtime)
+        self.snapshot.sources.append(info)
+        if doc.group in self._envoys:
+            self._envoys[doc.group].sources.append(info)
+
+    def finding(
+        self,
+        code: str,
+        severity: Severity,
+        message: str,
+        *,
+        location: Location,
+        proxy: str | None = None,
+        kind: str | None = None,
+        name: str | None = None,
+    ) -> None:
+        self.snapshot.findings.append(
+            LoadFinding(code=code, severity=severity, message=message, location=location, proxy=proxy,
+                        kind=kind, name=name)
+        )
+
+    def set_extra(self, key: str, value: Any) -> None:
+        self.snapshot.extras[key] = value
+
+    def build(self) -> Snapshot:
+        snap = self.snapshot
+        stamps = [p.captured_at for p in snap.proxies if p.captured_at is not None]
+        if stamps and snap.captured_at is None:
+            snap.captured_at = max(stamps)
+        return snap
