@@ -3,6 +3,7 @@
 from meshlens.errors import LoadError, MeshlensError, UnsupportedDumpError, UsageError
 from meshlens.models.snapshot import EnvoyProxy, Snapshot
 from meshlens.sources import load
+from meshlens.summary import Summary, inspect
 
 __version__ = "0.1.0"
 
@@ -14,5 +15,7 @@ __all__ = [
     "UnsupportedDumpError",
     "UsageError",
     "__version__",
+    "inspect",
     "load",
+    "Summary",
 ]

@@ -52,11 +52,24 @@ _CAMEL_RE = re.compile(r"^[a-z][a-zA-Z0-9]*$")
 _UPPER_RE = re.compile(r"([A-Z])")
 
 
+# protojson drops the underscore before a digit (``consecutive_5xx`` -> ``consecutive5xx``) but
+# ``http2_protocol_options`` never had one: a digit run followed by lowercase letters starts a new
+# word, one at a word's end belongs to it; the few proto fields that break that rule are listed.
+_DIGIT_WORD_RE = re.compile(r"(?<=[a-z])(\d+)(?=[a-z])")
+_SNAKE_EXCEPTIONS = {
+    "acceptHttp10": "accept_http_10",
+    "defaultHostForHttp10": "default_host_for_http_10",
+}
+
+
 @lru_cache(maxsize=4096)
 def camel_to_snake(key: str) -> str:
     """``dynamicActiveClusters`` -> ``dynamic_active_clusters``; anything not camelCase is unchanged."""
-    if not _CAMEL_RE.match(key) or key.islower():
+    if key in _SNAKE_EXCEPTIONS:
+        return _SNAKE_EXCEPTIONS[key]
+    if not _CAMEL_RE.match(key):
         return key
+    key = _DIGIT_WORD_RE.sub(lambda m: "_" + m.group(1), key)
     return _UPPER_RE.sub(lambda m: "_" + m.group(1).lower(), key)
 
 
@@ -102,31 +115,30 @@ def to_camel_tree(obj: Any) -> Any:
     return _convert(obj, snake_to_camel, False, None)
 
 
-_SNAKE_MARKERS = ("static_clusters", "dynamic_active_clusters", "dynamic_listeners", "static_listeners",
-                  "dynamic_route_configs", "static_route_configs", "dynamic_active_secrets",
-                  "dynamic_endpoint_configs", "last_updated", "version_info", "ecds_filters")
-_CAMEL_MARKERS = ("staticClusters", "dynamicActiveClusters", "dynamicListeners", "staticListeners",
-                  "dynamicRouteConfigs", "staticRouteConfigs", "dynamicActiveSecrets",
-                  "dynamicEndpointConfigs", "lastUpdated", "versionInfo", "ecdsFilters",
-                  "dynamicWarmingClusters", "activeState", "routeConfig", "endpointConfig")
 
+def looks_camel(sections: list[Any], budget: int = 400) -> bool:
+    """True when a protojson tree uses camelCase field names (istiod / istioctl output).
 
-def looks_camel(sections: list[Any]) -> bool:
-    """True when the config-dump sections use camelCase field names (istiod / istioctl output)."""
+    Looks at up to ``budget`` keys breadth-first and compares camelCase spellings
+    (``dynamicActiveClusters``) with snake_case ones (``dynamic_active_clusters``); map keys and
+    Struct data are rare near the top, so the majority decides.
+    """
     camel = snake = 0
-    for section in sections:
-        if not isinstance(section, dict):
+    queue: list[Any] = list(sections)
+    seen = 0
+    while queue and seen < budget:
+        node = queue.pop(0)
+        if isinstance(node, list):
+            queue.extend(node[:8])
             continue
-        for key in section:
-            if key in _CAMEL_MARKERS:
-                camel += 1
-            elif key in _SNAKE_MARKERS:
+        if not isinstance(node, dict):
+            continue
+        for key, value in node.items():
+            seen += 1
+            if "_" in key and key.islower():
                 snake += 1
-        for value in section.values():
-            if isinstance(value, dict):  # BootstrapConfigDump.bootstrap / ?resource= entries
-                for key in value:
-                    if _CAMEL_RE.match(key) and not key.islower():
-                        camel += 1
-                    elif "_" in key:
-                        snake += 1
+            elif _CAMEL_RE.match(key) and not key.islower():
+                camel += 1
+            if isinstance(value, (dict, list)) and key not in _OPAQUE:
+                queue.append(value)
     return camel > snake

@@ -7,23 +7,23 @@ the order of :data:`LOADERS`; the first whose ``sniff`` is true loads the docume
 
 from __future__ import annotations
 
-from types import ModuleType
+import gc
 from typing import Any
 
 from meshlens.errors import LoadError
 from meshlens.models.base import ML0008_UNRECOGNIZED_MEMBER, Severity
 from meshlens.models.snapshot import Snapshot
-from meshlens.sources import admin, bugreport, config_dump, syncz, ztunnel
+from meshlens.sources import admin, bugreport, config_dump, envoy_bootstrap, syncz, ztunnel
 from meshlens.sources.builder import SnapshotBuilder
 from meshlens.sources.read import Document, read_source
 
 # Order matters only where two formats could both claim a document; the sniffers are strict.
-LOADERS: tuple[ModuleType, ...] = (config_dump, ztunnel, syncz, *admin.LOADERS)
+LOADERS: tuple[Any, ...] = (config_dump, envoy_bootstrap, ztunnel, syncz, *admin.LOADERS)
 
 __all__ = ["LOADERS", "Document", "SnapshotBuilder", "detect", "load", "load_document"]
 
 
-def detect(doc: Document) -> ModuleType | None:
+def detect(doc: Document) -> Any:
     """The loader module whose sniffer recognises ``doc``, or None."""
     for loader in LOADERS:
         if loader.sniff(doc):
@@ -77,6 +77,20 @@ def load(source: Any) -> Snapshot:
         LoadError: the input is unreadable (not JSON, truncated, empty, binary) or is not a
             capture meshlens knows; the message names the file, member and JSON path.
     """
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # bulk construction of acyclic JSON trees: the cyclic GC only costs time here
+    try:
+        snapshot = _load(source)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    # A capture is a large, long-lived, acyclic tree: move it out of the collector's generations
+    # so later work (views, traces, checks) does not pay for rescanning it on every collection.
+    gc.freeze()
+    return snapshot
+
+
+def _load(source: Any) -> Snapshot:
     docs, is_collection = read_source(source)
     origin = source if isinstance(source, str) else f"<{type(source).__name__}>"
     builder = SnapshotBuilder(origin=str(origin))

@@ -112,20 +112,30 @@ def parse_bytes(data: bytes, location: Location, *, group: str = "", mtime: floa
         try:
             doc.data = orjson.loads(data)
         except orjson.JSONDecodeError as exc:
-            raise doc.error(_json_error_hint(data, exc)) from None
+            # YAML is a superset of JSON: a flow-style YAML capture (istioctl -o yaml of a
+            # ConfigDump can look like this) still loads; real JSON damage fails both ways.
+            value = _try_yaml(data.decode("utf-8", errors="replace"))
+            if not isinstance(value, (dict, list)):
+                raise doc.error(_json_error_hint(data, exc)) from None
+            doc.data = value
+            doc.syntax = "yaml"
         return doc
     text = data.decode("utf-8", errors="replace")
     doc.text = text
     doc.syntax = "text"
     if _maybe_yaml(text):
-        try:
-            value = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
-        except yaml.YAMLError:
-            value = None
+        value = _try_yaml(text)
         if isinstance(value, (dict, list)):
             doc.data = value
             doc.syntax = "yaml"
     return doc
+
+
+def _try_yaml(text: str) -> Any:
+    try:
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+    except yaml.YAMLError:
+        return None
 
 
 def _maybe_yaml(text: str) -> bool:
@@ -147,7 +157,7 @@ def _is_tar(data: bytes) -> bool:
 
 def _from_tar(data: bytes, file: str) -> Iterator[Document]:
     try:
-        tar = tarfile.open(fileobj=io.BytesIO(data), mode="r:*")
+        tar = tarfile.open(fileobj=io.BytesIO(data), mode="r:*")  # noqa: SIM115 - closed by the with below
     except tarfile.TarError as exc:
         raise LoadError(f"not a readable tar archive ({exc})", file=file) from exc
     with tar:

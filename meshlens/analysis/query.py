@@ -1,0 +1,33 @@
+"""JSONPath over the raw documents of a capture (``meshlens query``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
+from jsonpath_ng.ext import parse as parse_jsonpath
+
+from meshlens.errors import UsageError
+from meshlens.sources.read import read_source
+
+
+def query(source: Any, expression: str) -> list[Any]:
+    """Values matching a JSONPath ``expression`` (jsonpath-ng extended syntax) in ``source``'s JSON.
+
+    The raw documents are queried as given (camelCase stays camelCase). For an archive or a
+    directory, every JSON/YAML member is queried and the matches are concatenated.
+
+    Raises:
+        UsageError: the expression does not parse.
+        LoadError: the source cannot be read.
+    """
+    try:
+        compiled = parse_jsonpath(expression)
+    except (JsonPathLexerError, JsonPathParserError, Exception) as exc:  # noqa: BLE001 - lexer raises bare
+        raise UsageError(f"invalid JSONPath {expression!r}: {exc}") from None
+    docs, _ = read_source(source)
+    out: list[Any] = []
+    for doc in docs:
+        if isinstance(doc.data, (dict, list)):
+            out.extend(m.value for m in compiled.find(doc.data))
+    return out

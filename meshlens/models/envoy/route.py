@@ -1,0 +1,178 @@
+"""``envoy.config.route.v3``: route configurations, virtual hosts, routes, matchers and actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from meshlens.models.base import MeshModel
+from meshlens.models.envoy.core import DataSource, Metadata, RegexMatcher, StringMatcher
+
+
+class Int64Range(MeshModel):
+    start: int = 0
+    end: int = 0
+
+
+class HeaderMatcher(MeshModel):
+    """Header match; the deprecated ``*_match`` spellings and ``string_match`` are both kept."""
+
+    name: str = ""
+    exact_match: str | None = None
+    safe_regex_match: RegexMatcher | None = None
+    range_match: Int64Range | None = None
+    present_match: bool | None = None
+    prefix_match: str | None = None
+    suffix_match: str | None = None
+    contains_match: str | None = None
+    string_match: StringMatcher | None = None
+    invert_match: bool = False
+    treat_missing_header_as_empty: bool = False
+
+
+class QueryParameterMatcher(MeshModel):
+    name: str = ""
+    string_match: StringMatcher | None = None
+    present_match: bool | None = None
+
+
+class RuntimeFractionalPercent(MeshModel):
+    default_value: dict[str, Any] = {}
+    runtime_key: str = ""
+
+
+class RouteMatch(MeshModel):
+    prefix: str | None = None
+    path: str | None = None
+    safe_regex: RegexMatcher | None = None
+    path_separated_prefix: str | None = None
+    connect_matcher: dict[str, Any] | None = None
+    path_match_policy: dict[str, Any] | None = None
+    case_sensitive: bool | None = None
+    runtime_fraction: RuntimeFractionalPercent | None = None
+    headers: list[HeaderMatcher] = []
+    query_parameters: list[QueryParameterMatcher] = []
+    grpc: dict[str, Any] | None = None
+    tls_context: dict[str, Any] | None = None
+    dynamic_metadata: list[dict[str, Any]] = []
+
+    @property
+    def path_kind(self) -> str:
+        """Which path specifier is set: prefix, path, safe_regex, path_separated_prefix, ..."""
+        for kind in ("prefix", "path", "path_separated_prefix", "safe_regex", "connect_matcher",
+                     "path_match_policy"):
+            if getattr(self, kind) is not None:
+                return kind
+        return "none"
+
+
+class ClusterWeight(MeshModel):
+    name: str = ""
+    cluster_header: str | None = None
+    weight: int | None = None
+    metadata_match: dict[str, Any] | None = None
+
+
+class WeightedCluster(MeshModel):
+    clusters: list[ClusterWeight] = []
+    total_weight: int | None = None
+    runtime_key_prefix: str | None = None
+    header_name: str | None = None
+
+
+class RouteAction(MeshModel):
+    cluster: str | None = None
+    cluster_header: str | None = None
+    weighted_clusters: WeightedCluster | None = None
+    cluster_specifier_plugin: str | None = None
+    inline_cluster_specifier_plugin: dict[str, Any] | None = None
+    cluster_not_found_response_code: str | None = None
+    timeout: str | None = None
+    prefix_rewrite: str | None = None
+    regex_rewrite: dict[str, Any] | None = None
+    host_rewrite_literal: str | None = None
+    auto_host_rewrite: bool | None = None
+    retry_policy: dict[str, Any] | None = None
+    max_stream_duration: dict[str, Any] | None = None
+    hash_policy: list[dict[str, Any]] = []
+    request_mirror_policies: list[dict[str, Any]] = []
+
+
+class RedirectAction(MeshModel):
+    https_redirect: bool | None = None
+    scheme_redirect: str | None = None
+    host_redirect: str | None = None
+    port_redirect: int | None = None
+    path_redirect: str | None = None
+    prefix_rewrite: str | None = None
+    regex_rewrite: dict[str, Any] | None = None
+    response_code: str = "MOVED_PERMANENTLY"
+    strip_query: bool | None = None
+
+    @property
+    def status(self) -> int:
+        """The HTTP status Envoy sends for ``response_code``."""
+        return {
+            "MOVED_PERMANENTLY": 301,
+            "FOUND": 302,
+            "SEE_OTHER": 303,
+            "TEMPORARY_REDIRECT": 307,
+            "PERMANENT_REDIRECT": 308,
+        }.get(self.response_code, 301)
+
+
+class DirectResponseAction(MeshModel):
+    status: int = 0
+    body: DataSource | None = None
+
+
+class Decorator(MeshModel):
+    operation: str = ""
+    propagate: bool | None = None
+
+
+class Route(MeshModel):
+    name: str = ""
+    match: RouteMatch = RouteMatch()
+    route: RouteAction | None = None
+    redirect: RedirectAction | None = None
+    direct_response: DirectResponseAction | None = None
+    non_forwarding_action: dict[str, Any] | None = None
+    filter_action: dict[str, Any] | None = None
+    metadata: Metadata | None = None
+    decorator: Decorator | None = None
+    typed_per_filter_config: dict[str, Any] = {}
+
+    @property
+    def action_kind(self) -> str:
+        for kind in ("route", "redirect", "direct_response", "non_forwarding_action", "filter_action"):
+            if getattr(self, kind) is not None:
+                return kind
+        return "none"
+
+    @property
+    def istio_config(self) -> str | None:
+        """The Istio config (VirtualService path) that produced this route, from its metadata."""
+        return self.metadata.istio.get("config") if self.metadata is not None else None
+
+
+class VirtualHost(MeshModel):
+    name: str = ""
+    domains: list[str] = []
+    routes: list[Route] = []
+    require_tls: str | None = None
+    include_request_attempt_count: bool | None = None
+    retry_policy: dict[str, Any] | None = None
+    typed_per_filter_config: dict[str, Any] = {}
+    metadata: Metadata | None = None
+
+
+class RouteConfiguration(MeshModel):
+    name: str = ""
+    virtual_hosts: list[VirtualHost] = []
+    validate_clusters: bool | None = None
+    ignore_port_in_host_matching: bool = False
+    most_specific_header_mutations_wins: bool | None = None
+    vhds: dict[str, Any] | None = None
+    internal_only_headers: list[str] = []
+    request_headers_to_add: list[dict[str, Any]] = []
+    response_headers_to_add: list[dict[str, Any]] = []
