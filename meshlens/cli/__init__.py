@@ -1,0 +1,12 @@
+"""The ``meshlens`` command line: one click group, commands added explicitly (no import side effects).
+
+Each command parses arguments, calls one library function, renders, and sets the exit code.
+"""
+
+from meshlens.cli.app import main
+from meshlens.cli.inspect import inspect, query
+
+main.add_command(inspect)
+main.add_command(query)
+
+__all__ = ["main"]

@@ -1,0 +1,3 @@
+from meshlens.cli import main
+
+main()

@@ -1,0 +1,39 @@
+"""``meshlens inspect`` and ``meshlens query``."""
+
+from __future__ import annotations
+
+import click
+
+from meshlens.cli.app import emit_json, handle_errors
+
+
+@click.command()
+@click.argument("source")
+@click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@handle_errors
+def inspect(source: str, output: str) -> None:
+    """Show what a capture holds: kind, proxy, versions, resource counts by state, load findings.
+
+    SOURCE is a file (JSON, YAML, gzip), a bug-report archive or directory, or - for stdin.
+    """
+    from meshlens.summary import inspect as inspect_source
+
+    summary = inspect_source(source)
+    if output == "json":
+        emit_json(summary.to_dict())
+    else:
+        from meshlens.render.inspect import render_summary
+
+        click.echo(render_summary(summary), nl=False)
+
+
+@click.command()
+@click.argument("source")
+@click.argument("expression")
+@handle_errors
+def query(source: str, expression: str) -> None:
+    """Print the values matching a JSONPath EXPRESSION in SOURCE's raw JSON (as a JSON list)."""
+    from meshlens.analysis.query import query as run_query
+
+    emit_json(run_query(source, expression))
+
