@@ -1,18 +1,20 @@
 """istioctl-compatible views of loaded proxies: ``proxy.view("cluster", fqdn="reviews")``.
 
-Registries map view names (and istioctl's aliases) to view functions; each view module registers
-its views here explicitly.
+Registries map view names (and istioctl's aliases) to view functions; ``views/envoy/`` and
+``views/ztunnel/`` list theirs explicitly in their ``VIEWS`` tuples.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from meshlens.views import envoy as _envoy
+from meshlens.views import ztunnel as _ztunnel
 from meshlens.views.base import Table, ViewSpec, call_view, resolve_view
 
-# name -> spec; filled by the view modules listed below (explicit, in one place).
-ENVOY_VIEWS: dict[str, ViewSpec] = {}
-ZTUNNEL_VIEWS: dict[str, ViewSpec] = {}
+# name -> spec; each family package lists its views in its VIEWS tuple.
+ENVOY_VIEWS: dict[str, ViewSpec] = {spec.name: spec for spec in _envoy.VIEWS}
+ZTUNNEL_VIEWS: dict[str, ViewSpec] = {spec.name: spec for spec in _ztunnel.VIEWS}
 
 
 def envoy_view(proxy: Any, name: str, **filters: Any) -> Table:
