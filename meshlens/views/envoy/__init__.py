@@ -1,4 +1,4 @@
-"""istioctl proxy-configenvoy views (registered in VIEWS)."""
+"""istioctl proxy-config views of Envoy proxies (listed in VIEWS)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""istioctl ztunnel views (registered in VIEWS)."""
+"""istioctl ztunnel-config views of ztunnels (listed in VIEWS)."""
 
 from __future__ import annotations
 
