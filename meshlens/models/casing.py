@@ -26,6 +26,7 @@ _OPAQUE = frozenset(
         "dynamic_parameters",
         "environment_variables",
         "labels",
+        "default_subset",  # Cluster.lb_subset_config.default_subset (Struct)
     }
 )
 # Map fields whose keys are data but whose values are messages (usually Any): keys verbatim,
@@ -36,8 +37,10 @@ _MAP_OF_MESSAGES = frozenset(
         "typed_extension_protocol_options",
         "typed_per_filter_config",
         "policies",
-        "typed_config_map",
-        "clusters_map",
+        "named_endpoints",  # ClusterLoadAssignment.named_endpoints
+        "providers",  # jwt_authn
+        "requirement_map",  # jwt_authn
+        "certificate_provider_instances",  # bootstrap
     }
 )
 # A Struct field only under a particular parent (parent field -> field).
