@@ -75,7 +75,7 @@ def _versions(proxy: EnvoyProxy) -> dict[str, str | None]:
     envoy = node.envoy_version if node is not None else None
     server_info = proxy.server_info
     if envoy is None and server_info is not None:
-        envoy = getattr(server_info, "version", None)
+        envoy = getattr(server_info, "envoy_version", None)
     return {"istio": istio, "envoy": envoy}
 
 

@@ -71,6 +71,8 @@ class EnvoyProxy:
     logs: list[Any] = field(default_factory=list)
     captured_at: datetime | None = None
     sources: list[SourceInfo] = field(default_factory=list)
+    # Derived lookups (indexes, graph) built once on first use; never part of equality or repr.
+    cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     # --- identity -----------------------------------------------------------------------------
     @property
@@ -109,6 +111,19 @@ class EnvoyProxy:
         return name in candidates
 
     # --- lookups ------------------------------------------------------------------------------
+    @property
+    def ips(self) -> list[str]:
+        """The proxy's own addresses: the node id's IP and ``INSTANCE_IPS`` metadata."""
+        found: list[str] = []
+        parsed = self.parsed_id
+        if parsed is not None and parsed.ip:
+            found.append(parsed.ip)
+        node = self.node
+        extra = node.metadata.get("INSTANCE_IPS") if node is not None else None
+        if isinstance(extra, str):
+            found.extend(ip.strip() for ip in extra.split(",") if ip.strip() and ip.strip() not in found)
+        return found
+
     def has_section(self, section: str) -> bool:
         return section in self.sections
 

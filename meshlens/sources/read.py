@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import re
 import sys
 import tarfile
 import zlib
@@ -26,6 +27,8 @@ from meshlens.errors import LoadError
 from meshlens.models.base import Location
 
 GZIP_MAGIC = b"\x1f\x8b"
+_LOG_LINE_RE = re.compile(r"^\[\d{4}-\d\d-\d\d[ T]")
+_YAML_KEY_RE = re.compile(r"""^["']?[A-Za-z_@][\w.\-/@]*["']?:(\s|$)""")
 MAX_MEMBER_BYTES = 2 * 1024**3  # refuse absurd archive members (zip bombs)
 _BINARY_MAGICS = {
     b"\x89PNG": "a PNG image",
@@ -114,7 +117,13 @@ def parse_bytes(data: bytes, location: Location, *, group: str = "", mtime: floa
         except orjson.JSONDecodeError as exc:
             # YAML is a superset of JSON: a flow-style YAML capture (istioctl -o yaml of a
             # ConfigDump can look like this) still loads; real JSON damage fails both ways.
-            value = _try_yaml(data.decode("utf-8", errors="replace"))
+            text = data.decode("utf-8", errors="replace")
+            if _LOG_LINE_RE.match(text.lstrip()):
+                # Envoy's default log format starts "[2026-11-22 13:31:36.123][14][info]...": text.
+                doc.text = text
+                doc.syntax = "text"
+                return doc
+            value = _try_yaml(text)
             if not isinstance(value, (dict, list)):
                 raise doc.error(_json_error_hint(data, exc)) from None
             doc.data = value
@@ -139,12 +148,16 @@ def _try_yaml(text: str) -> Any:
 
 
 def _maybe_yaml(text: str) -> bool:
-    """Cheap pre-check so big text captures (logs, /clusters text) are not fed to the YAML parser."""
-    head = text.lstrip()[:2000]
-    first = head.split("\n", 1)[0]
-    if "::" in first:  # Envoy admin text (/clusters, /listeners)
+    """Cheap pre-check so big text captures (logs, /clusters text, Prometheus stats) skip the YAML parser."""
+    lines = [line for line in text.lstrip().split("\n", 50)[:50] if line.strip()]
+    # YAML comments are allowed before the document; Prometheus' "# HELP"/"# TYPE" are not YAML.
+    body = [line for line in lines if not line.startswith("#")]
+    if not body or any(line.startswith(("# HELP", "# TYPE")) for line in lines):
         return False
-    return first.startswith(("---", "- ", "#")) or (":" in first and not first.startswith("["))
+    first = body[0]
+    if "::" in first or "\t" in first:  # Envoy admin text (/clusters, /listeners), Istio-format logs
+        return False
+    return first.startswith(("---", "- ", "{")) or _YAML_KEY_RE.match(first) is not None
 
 
 def _read_stdin() -> bytes:
