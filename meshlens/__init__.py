@@ -1,5 +1,7 @@
 """meshlens: offline analysis of captured Envoy and Istio ztunnel state."""
 
+from meshlens.analysis.trace import trace
+from meshlens.analysis.trace_model import Trace
 from meshlens.errors import LoadError, MeshlensError, UnsupportedDumpError, UsageError
 from meshlens.models.snapshot import EnvoyProxy, Snapshot
 from meshlens.sources import load
@@ -17,5 +19,7 @@ __all__ = [
     "__version__",
     "inspect",
     "load",
+    "trace",
     "Summary",
+    "Trace",
 ]

@@ -127,6 +127,12 @@ class EnvoyProxy:
     def has_section(self, section: str) -> bool:
         return section in self.sections
 
+    def graph(self) -> Any:
+        """The request graph (listener → … → endpoint) as a :class:`meshlens.graph.MeshGraph`."""
+        from meshlens.graph import graph_for
+
+        return graph_for(self)
+
     def view(self, name: str, **filters: Any) -> Any:
         """An istioctl-style table of this proxy (``"cluster"``, ``"listener"``, ``"route"``, ...)."""
         from meshlens.views import envoy_view  # views are built on top of models

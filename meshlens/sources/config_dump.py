@@ -23,6 +23,7 @@ from meshlens.models.base import (
     ML0009_DRAINING,
     ML0010_DUPLICATE_NAME,
     ML0012_PARTIAL_DUMP,
+    ML0013_DUPLICATE_CAPTURE,
     Location,
     Severity,
 )
@@ -307,6 +308,8 @@ def load(doc: Document, builder: SnapshotBuilder) -> None:
     data: dict[str, Any] = doc.data
     configs: list[dict[str, Any]] = data["configs"]
     proxy = builder.envoy(doc)
+    if proxy.config_dump_location is not None and not _replaces(builder, proxy, doc, configs):
+        return
     if looks_camel(configs):
         configs = to_snake_tree(configs)
         proxy.config_dump_style = "camel"
@@ -336,6 +339,34 @@ def load(doc: Document, builder: SnapshotBuilder) -> None:
             walker.finding(ML0001_UNKNOWN_TYPE, Severity.INFO,
                            f"config dump section of unknown type {section.get('@type')!r} kept as raw JSON", path)
     _report_gaps(walker)
+
+
+def _replaces(builder: SnapshotBuilder, proxy: EnvoyProxy, doc: Document, configs: list[dict[str, Any]]) -> bool:
+    """A second config dump for the same proxy (one folder): keep the more complete one.
+
+    A dump with EDS replaces one without (``config_dump`` beside ``config_dump?include_eds``);
+    otherwise the first stays. Either way an ML0013 finding names the one set aside.
+    """
+    old = proxy.config_dump_location
+    assert old is not None
+    new_has_eds = any(_admin_type(c.get("@type")) == "EndpointsConfigDump" for c in configs)
+    keep_new = new_has_eds and "endpoints" not in proxy.sections
+    ignored, kept = (old, doc.location) if keep_new else (doc.location, old)
+    builder.finding(ML0013_DUPLICATE_CAPTURE, Severity.INFO,
+                    f"another config dump of this proxy set aside: {ignored}; using {kept}"
+                    + (" (it has EDS)" if keep_new else ""), location=doc.location,
+                    proxy=proxy.node_id or proxy.group)
+    if not keep_new:
+        return False
+    snap = builder.snapshot
+    snap.findings[:] = [f for f in snap.findings if not (f.location.file == old.file and f.location.member == old.member
+                                                         and f.code != ML0013_DUPLICATE_CAPTURE)]
+    for name in ("listeners", "clusters", "route_configs", "endpoints", "secrets", "ecds", "unknown_sections"):
+        getattr(proxy, name).clear()
+    proxy.sections.clear()
+    proxy.section_versions.clear()
+    proxy.cache.clear()
+    return True
 
 
 def _report_gaps(walker: Walker) -> None:

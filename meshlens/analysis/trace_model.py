@@ -1,0 +1,106 @@
+"""The result of a trace: where a request went through Envoy, hop by hop, and why."""
+
+from __future__ import annotations
+
+import html
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Disposition(str, Enum):
+    """What Envoy does with the request (``interfaces.md``)."""
+
+    ROUTED = "ROUTED"
+    DIRECT_RESPONSE = "DIRECT_RESPONSE"
+    REDIRECT = "REDIRECT"
+    NO_ROUTE = "NO_ROUTE"  # Envoy's NR: 404, no route matched
+    NO_CLUSTER = "NO_CLUSTER"  # Envoy's NC: the route's cluster does not exist
+    NO_FILTER_CHAIN = "NO_FILTER_CHAIN"
+    NO_LISTENER = "NO_LISTENER"
+    BLACKHOLE = "BLACKHOLE"
+    PASSTHROUGH = "PASSTHROUGH"
+    NO_HEALTHY_UPSTREAM = "NO_HEALTHY_UPSTREAM"  # Envoy's UH: 503
+    INSUFFICIENT_INFO = "INSUFFICIENT_INFO"  # the capture lacks what is needed (RDS, EDS): never a guess
+
+
+class Skipped(BaseModel):
+    """A candidate that was considered at a hop and not taken, with the reason."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    reason: str
+
+
+class Hop(BaseModel):
+    """One step of the walk: what was selected (``name``), by which rule, and what was skipped."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str  # listener | filter_chain | route_config | virtual_host | route | action | cluster | endpoints
+    name: str
+    matched_by: str
+    skipped: list[Skipped] = Field(default_factory=list)
+
+
+class ClusterPick(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    weight: int | None = None
+
+
+class EndpointInfo(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    address: str
+    health: str
+    locality: str = ""
+    source: str = "eds"  # eds (config dump) | clusters (/clusters runtime state) | static
+
+
+class Trace(BaseModel):
+    """Where a request goes and why (``meshlens.trace``)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    disposition: Disposition
+    request: dict[str, Any]
+    listener: str | None = None
+    filter_chain: str | None = None
+    route_config: str | None = None
+    virtual_host: str | None = None
+    route: str | None = None  # the route's name, else its index in the virtual host
+    clusters: list[ClusterPick] = Field(default_factory=list)
+    endpoints: list[EndpointInfo] = Field(default_factory=list)
+    response_code: int | None = None
+    redirect_location: str | None = None
+    hops: list[Hop] = Field(default_factory=list)
+    assumptions: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+    proxy: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    @property
+    def cluster(self) -> str | None:
+        return self.clusters[0].name if len(self.clusters) == 1 else None
+
+    def __str__(self) -> str:
+        from meshlens.render.trace import render_trace
+
+        return render_trace(self)
+
+    def _repr_html_(self) -> str:
+        return "<pre>" + html.escape(str(self)) + "</pre>"
+
+    def to_frame(self) -> Any:
+        """One row per hop (kind, name, matched_by, skipped count)."""
+        import pandas as pd
+
+        return pd.DataFrame.from_records(
+            [{"kind": h.kind, "name": h.name, "matched_by": h.matched_by, "skipped": len(h.skipped)}
+             for h in self.hops])

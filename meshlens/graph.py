@@ -1,0 +1,283 @@
+"""The request graph of one proxy: listener → filter chain → route config → virtual host → route →
+cluster → endpoint, as a networkx ``MultiDiGraph`` with typed node keys.
+
+Every reference in the capture is an edge (RDS name, inline route config, tcp_proxy cluster, route
+action clusters including weighted ones and ``cluster_header``, EDS service name → assignment).
+A reference to something the capture does not hold becomes an edge to a node marked
+``missing=True``: :meth:`MeshGraph.dangling` lists them (route → unknown cluster, RDS name not
+loaded, EDS cluster without assignment).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import networkx as nx
+
+from meshlens.analysis.chains import chain_label
+from meshlens.analysis.index import ProxyIndex, index_for
+from meshlens.models.envoy.listener import FilterChain
+from meshlens.models.envoy.route import RouteConfiguration
+from meshlens.models.snapshot import EnvoyProxy
+
+KINDS = ("listener", "filter_chain", "route_config", "virtual_host", "route", "cluster", "assignment", "endpoint")
+
+
+class NodeKey(NamedTuple):
+    """A node of the graph: its kind and a name unique within that kind."""
+
+    kind: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.name}"
+
+
+@dataclass(frozen=True)
+class Dangling:
+    """A reference to a resource the capture does not hold."""
+
+    source: NodeKey
+    target: NodeKey
+    relation: str
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"source": str(self.source), "target": str(self.target), "relation": self.relation,
+                "reason": self.reason}
+
+
+class MeshGraph:
+    """Typed queries over a proxy's request graph (``graph.nx`` is the underlying networkx graph)."""
+
+    def __init__(self, proxy: EnvoyProxy) -> None:
+        self.proxy = proxy
+        self.nx: nx.MultiDiGraph = nx.MultiDiGraph()
+        self._index: ProxyIndex = index_for(proxy)
+        self._build()
+
+    # --- construction ---------------------------------------------------------------------------
+    def _node(self, key: NodeKey, **attrs: Any) -> NodeKey:
+        if key in self.nx:
+            self.nx.nodes[key].update(attrs)
+        else:
+            self.nx.add_node(key, kind=key.kind, name=key.name, missing=False, **attrs)
+        return key
+
+    def _edge(self, src: NodeKey, dst: NodeKey, relation: str, **attrs: Any) -> None:
+        self.nx.add_edge(src, dst, relation=relation, **attrs)
+
+    def _missing(self, src: NodeKey, dst: NodeKey, relation: str, reason: str) -> None:
+        if dst not in self.nx:
+            self.nx.add_node(dst, kind=dst.kind, name=dst.name, missing=True, reason=reason)
+        self._edge(src, dst, relation, dangling=True)
+
+    def _build(self) -> None:
+        idx = self._index
+        for res in self.proxy.listeners:
+            if res.state == "rejected":  # never served; its failed configuration is not part of the graph
+                continue
+            lname = res.name or f"@{res.json_path}"
+            lkey = self._node(NodeKey("listener", lname), model=res, state=res.state)
+            listener = res.listener
+            chains = [(chain_label(c, i), c) for i, c in enumerate(listener.filter_chains)]
+            if listener.default_filter_chain is not None:
+                chains.append((chain_label(listener.default_filter_chain, None), listener.default_filter_chain))
+            for label, chain in chains:
+                ckey = self._node(NodeKey("filter_chain", f"{lname}/{label}"), model=chain)
+                self._edge(lkey, ckey, "filter_chain")
+                self._chain_refs(ckey, chain)
+        for name, rc in idx.route_configs.items():
+            if rc.state != "static":
+                self._route_config(self._node(NodeKey("route_config", name), model=rc), rc.route_config, name)
+        for name, cl in {**idx.not_serving_clusters, **idx.clusters}.items():
+            if cl.state != "rejected":
+                self._cluster(name, cl)
+
+    def _chain_refs(self, ckey: NodeKey, chain: FilterChain) -> None:
+        idx = self._index
+        for flt in chain.filters:
+            hcm, tcp = flt.hcm, flt.tcp_proxy
+            if hcm is not None and hcm.route_config is not None:
+                rkey = self._node(NodeKey("route_config", f"{ckey.name}/inline:{hcm.route_config.name}"),
+                                  model=hcm.route_config, inline=True)
+                self._edge(ckey, rkey, "inline_route_config")
+                self._route_config(rkey, hcm.route_config, rkey.name)
+            elif hcm is not None and hcm.rds is not None:
+                name = hcm.rds.route_config_name
+                target = NodeKey("route_config", name)
+                if name in idx.route_configs:
+                    self._edge(ckey, target, "rds")
+                else:
+                    self._missing(ckey, target, "rds", f"RDS route configuration {name!r} is not loaded")
+            elif tcp is not None:
+                names = [tcp.cluster] if tcp.cluster else [c.name for c in (tcp.weighted_clusters.clusters
+                                                                           if tcp.weighted_clusters else [])]
+                for cname in names:
+                    self._cluster_ref(ckey, cname, "tcp_proxy")
+
+    def _route_config(self, rkey: NodeKey, config: RouteConfiguration, prefix: str) -> None:
+        for vh in config.virtual_hosts:
+            vkey = self._node(NodeKey("virtual_host", f"{prefix}/{vh.name}"), model=vh, domains=list(vh.domains))
+            self._edge(rkey, vkey, "virtual_host")
+            for i, route in enumerate(vh.routes):
+                tkey = self._node(NodeKey("route", f"{vkey.name}/{route.name or i}"), model=route, index=i)
+                self._edge(vkey, tkey, "route")
+                action = route.route
+                if action is None:
+                    continue
+                if action.cluster:
+                    self._cluster_ref(tkey, action.cluster, "cluster")
+                elif action.weighted_clusters is not None:
+                    for wc in action.weighted_clusters.clusters:
+                        self._cluster_ref(tkey, wc.name, "weighted_cluster", weight=wc.weight)
+                elif action.cluster_header:
+                    self.nx.nodes[tkey]["cluster_header"] = action.cluster_header
+
+    def _cluster_ref(self, src: NodeKey, name: str, relation: str, **attrs: Any) -> None:
+        target = NodeKey("cluster", name)
+        if name in self._index.clusters or name in self._index.not_serving_clusters:
+            self._node(target)
+            self._edge(src, target, relation, **attrs)
+        else:
+            self._missing(src, target, relation, f"cluster {name} is not loaded")
+
+    def _cluster(self, name: str, res: Any) -> None:
+        key = self._node(NodeKey("cluster", name), model=res, type=res.raw.get("type", "STATIC"), state=res.state)
+        raw = res.raw
+        service = None
+        if raw.get("type") == "EDS":
+            service = (raw.get("eds_cluster_config") or {}).get("service_name") or name
+        assignment = self._index.assignments.get(service or name)
+        if service is not None and assignment is None:
+            if "endpoints" in self.proxy.sections:
+                self._missing(key, NodeKey("assignment", service), "eds",
+                              f"no ClusterLoadAssignment {service!r} for EDS cluster {name}")
+            return
+        cla = assignment.raw if assignment is not None else (raw.get("load_assignment") or {})
+        for locality in cla.get("endpoints") or ():
+            for lb in locality.get("lb_endpoints") or ():
+                sa = ((lb.get("endpoint") or {}).get("address") or {}).get("socket_address") or {}
+                if not sa:
+                    continue
+                address = f"{sa.get('address', '')}:{sa.get('port_value', 0)}"
+                ekey = self._node(NodeKey("endpoint", f"{name}/{address}"), address=address,
+                                  health=lb.get("health_status", "UNKNOWN"))
+                self._edge(key, ekey, "eds" if service else "load_assignment")
+
+    # --- queries ---------------------------------------------------------------------------------
+    def nodes(self, kind: str | None = None) -> Iterator[NodeKey]:
+        for key in self.nx.nodes:
+            if kind is None or key.kind == kind:
+                yield key
+
+    def model(self, key: NodeKey) -> Any:
+        return self.nx.nodes[key].get("model")
+
+    def successors(self, key: NodeKey, relation: str | None = None) -> list[NodeKey]:
+        return [dst for _, dst, data in self.nx.out_edges(key, data=True)
+                if relation is None or data.get("relation") == relation]
+
+    def routes_for_listener(self, name: str) -> list[NodeKey]:
+        start = NodeKey("listener", name)
+        return [k for k in nx.descendants(self.nx, start) if k.kind == "route"] if start in self.nx else []
+
+    def clusters_for_route(self, key: NodeKey) -> list[NodeKey]:
+        return [k for k in self.successors(key) if k.kind == "cluster"]
+
+    def referrers(self, key: NodeKey) -> list[NodeKey]:
+        """Who references ``key`` (e.g. every route sending to a cluster)."""
+        return list(self.nx.predecessors(key)) if key in self.nx else []
+
+    def dangling(self) -> list[Dangling]:
+        """References to resources the capture does not hold."""
+        out = []
+        for src, dst, data in self.nx.edges(data=True):
+            if data.get("dangling"):
+                out.append(Dangling(src, dst, str(data.get("relation")), str(self.nx.nodes[dst].get("reason", ""))))
+        return sorted(out, key=lambda d: (d.target, d.source))
+
+    def subgraph(self, keys: list[NodeKey]) -> MeshGraph:
+        """A view of the graph restricted to ``keys`` (shares the proxy)."""
+        clone = object.__new__(MeshGraph)
+        clone.proxy, clone._index = self.proxy, self._index
+        clone.nx = self.nx.subgraph(keys).copy()
+        return clone
+
+    def neighbourhood(self, key: NodeKey) -> MeshGraph:
+        """Everything upstream and downstream of ``key``."""
+        keys = {key} | nx.ancestors(self.nx, key) | nx.descendants(self.nx, key)
+        return self.subgraph(sorted(keys))
+
+    # --- export ----------------------------------------------------------------------------------
+    def _plain(self) -> nx.MultiDiGraph:
+        plain = nx.MultiDiGraph()
+        for key, data in self.nx.nodes(data=True):
+            plain.add_node(str(key), kind=key.kind, name=key.name, missing=bool(data.get("missing")),
+                           **{k: str(v) for k, v in data.items() if k in ("health", "address", "type", "reason",
+                                                                           "state")})
+        for src, dst, data in self.nx.edges(data=True):
+            attrs = {k: (str(v) if v is not None else "") for k, v in data.items()}
+            plain.add_edge(str(src), str(dst), **attrs)
+        return plain
+
+    def to_graphml(self, path: str) -> None:
+        nx.write_graphml(self._plain(), path)
+
+    def to_dot(self) -> str:
+        def q(text: str) -> str:
+            return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+        lines = ["digraph meshlens {", "  rankdir=LR;", "  node [shape=box, fontsize=10];"]
+        for key, data in self.nx.nodes(data=True):
+            style = ', style=dashed, color=red' if data.get("missing") else ""
+            lines.append(f"  {q(str(key))} [label={q(key.kind + chr(10) + key.name)}{style}];")
+        for src, dst, data in self.nx.edges(data=True):
+            label = str(data.get("relation", ""))
+            if data.get("weight") is not None:
+                label += f" {data['weight']}"
+            lines.append(f"  {q(str(src))} -> {q(str(dst))} [label={q(label)}];")
+        lines.append("}")
+        return "\n".join(lines) + "\n"
+
+    def _repr_svg_(self) -> str | None:
+        """A layered drawing for notebooks (graphs up to 400 nodes; use ``neighbourhood`` for more)."""
+        if self.nx.number_of_nodes() > 400:
+            return None
+        columns: dict[str, list[NodeKey]] = {k: [] for k in KINDS}
+        for key in sorted(self.nx.nodes):
+            columns.setdefault(key.kind, []).append(key)
+        pos: dict[NodeKey, tuple[int, int]] = {}
+        width, row_h, col_w = 0, 22, 230
+        for c, kind in enumerate(k for k in columns if columns[k]):
+            for r, key in enumerate(columns[kind]):
+                pos[key] = (10 + c * col_w, 20 + r * row_h)
+            width = max(width, 10 + (c + 1) * col_w)
+        height = 30 + row_h * max((len(v) for v in columns.values()), default=1)
+        parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-size="10">']
+        for src, dst in self.nx.edges():
+            (x1, y1), (x2, y2) = pos[src], pos[dst]
+            parts.append(f'<line x1="{x1 + 200}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="#999"/>')
+        for key, (x, y) in pos.items():
+            color = "red" if self.nx.nodes[key].get("missing") else "black"
+            label = html.escape(key.name if len(key.name) < 38 else "…" + key.name[-36:])
+            parts.append(f'<text x="{x}" y="{y + 4}" fill="{color}">{label}</text>')
+        parts.append("</svg>")
+        return "".join(parts)
+
+    def __repr__(self) -> str:
+        counts = {k: sum(1 for _ in self.nodes(k)) for k in KINDS}
+        shown = ", ".join(f"{k}={v}" for k, v in counts.items() if v)
+        return f"MeshGraph({self.proxy.name!r}, {shown}, dangling={len(self.dangling())})"
+
+
+def graph_for(proxy: EnvoyProxy) -> MeshGraph:
+    """The proxy's request graph (built on first use, then cached on the proxy)."""
+    found = proxy.cache.get("graph")
+    if found is None:
+        found = MeshGraph(proxy)
+        proxy.cache["graph"] = found
+    return found
