@@ -5,8 +5,10 @@ Each command parses arguments, calls one library function, renders, and sets the
 
 from meshlens.cli.app import main
 from meshlens.cli.inspect import inspect, query
+from meshlens.cli.trace import trace
 
 main.add_command(inspect)
 main.add_command(query)
+main.add_command(trace)
 
 __all__ = ["main"]
