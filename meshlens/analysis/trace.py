@@ -176,6 +176,7 @@ def trace(
     src: str | None = None,
     http_version: str = "1.1",
     proxy: str | None = None,
+    port: int | None = None,
 ) -> Trace:
     """Where does this request go through the proxy, and why.
 
@@ -193,6 +194,7 @@ def trace(
         src: ``IP[:PORT]`` client address (filter chains may match on it); default the proxy's own IP.
         http_version: ``1.0``, ``1.1`` or ``2`` (h2c): what http_inspector reports as ALPN.
         proxy: which proxy of a snapshot.
+        port: the destination port when ``dst`` is not given (default: the authority's port, else 80).
 
     Raises:
         UsageError: an argument is malformed, or the snapshot does not identify one proxy.
@@ -202,7 +204,7 @@ def trace(
         raise UsageError(f"http_version must be 1.0, 1.1 or 2, not {http_version!r}")
     hdrs = {k.lower(): str(v) for k, v in (headers or {}).items()}
     request = {"authority": to, "path": path, "method": method.upper(), "headers": hdrs, "dst": dst, "src": src,
-               "http_version": http_version}
+               "http_version": http_version, "port": port}
     walk = _Walk(envoy, request)
     idx = index_for(envoy)
     host, host_port = split_host_port(to)
@@ -210,8 +212,8 @@ def trace(
         dst_ip, dst_port = _parse_addr(dst, "dst", need_port=True)
         assert dst_port is not None
     else:
-        dst_port = host_port or 80
-        if host_port is None:
+        dst_port = port or host_port or 80
+        if port is None and host_port is None:
             walk.assumptions.append("no port in the authority: destination port 80 assumed")
         dst_ip = _resolve_destination(walk, idx, host, dst_port)
     if src is not None:

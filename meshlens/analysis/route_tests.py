@@ -1,0 +1,219 @@
+"""Route tests over a whole dump, like Envoy's router_check_tool but through every hop.
+
+A tests file (YAML or JSON) lists requests and what should happen to them::
+
+    tests:
+      - name: jason sees reviews v2
+        request: {authority: "reviews:9080", path: /reviews/0, headers: {end-user: jason}}
+        expect: {cluster: "outbound|9080|v2|reviews.default.svc.cluster.local", disposition: ROUTED}
+
+``request`` takes ``authority`` (required), ``path``, ``method``, ``headers``, ``listener_port``
+(or ``port``), ``dst``, ``src``, ``http_version`` and ``proxy``; ``expect`` takes ``disposition``,
+``listener``, ``filter_chain``, ``route_config``, ``virtual_host``, ``route``, ``cluster`` (the
+single cluster, or one of the weighted ones), ``clusters`` (the full set), ``response_code`` and
+``redirect`` (the Location). router_check_tool's own form (``test_name``, ``input`` with
+``:authority``/``authority``, ``:path``/``path``, ``method``, ``additional_request_headers``, and
+``validate`` with ``cluster_name``, ``virtual_host_name``, ``path_redirect``, ``code_redirect``)
+is accepted too, so existing suites run unchanged.
+
+Coverage counts the routes of the proxy's named route configurations that no test reached.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from meshlens.analysis.trace import trace
+from meshlens.analysis.trace_model import Trace
+from meshlens.errors import LoadError
+from meshlens.models.snapshot import EnvoyProxy, Snapshot
+from meshlens.sources import load
+from meshlens.sources.read import read_source
+
+EXPECT_KEYS = ("disposition", "listener", "filter_chain", "route_config", "virtual_host", "route", "cluster",
+               "clusters", "response_code", "redirect")
+
+
+class RouteTest(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    request: dict[str, Any]
+    expect: dict[str, Any]
+
+
+class Mismatch(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    field: str
+    expected: Any
+    actual: Any
+
+
+class RouteTestResult(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    passed: bool
+    mismatches: list[Mismatch] = Field(default_factory=list)
+    error: str | None = None
+    trace: Trace | None = None
+
+
+class RouteKey(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    route_config: str
+    virtual_host: str
+    route: str
+
+
+class RouteTestReport(BaseModel):
+    """Results, and which routes no test exercised."""
+
+    model_config = ConfigDict(frozen=True)
+
+    results: list[RouteTestResult]
+    routes_total: int
+    routes_covered: int
+    uncovered: list[RouteKey]
+
+    @property
+    def passed(self) -> int:
+        return sum(1 for r in self.results if r.passed)
+
+    @property
+    def failed(self) -> int:
+        return len(self.results) - self.passed
+
+    @property
+    def coverage(self) -> float:
+        return 100.0 * self.routes_covered / self.routes_total if self.routes_total else 100.0
+
+    def to_dict(self) -> dict[str, Any]:
+        out = self.model_dump(mode="json")
+        out["summary"] = {"passed": self.passed, "failed": self.failed, "coverage": round(self.coverage, 2)}
+        return out
+
+
+def _from_router_check(item: dict[str, Any]) -> RouteTest:
+    given = item.get("input") or {}
+    headers = {h["key"]: h["value"] for h in given.get("additional_request_headers") or () if "key" in h}
+    request = {"authority": given.get(":authority") or given.get("authority"),
+               "path": given.get(":path") or given.get("path") or "/",
+               "method": given.get(":method") or given.get("method") or "GET", "headers": headers}
+    validate = item.get("validate") or {}
+    expect: dict[str, Any] = {}
+    if "cluster_name" in validate:
+        expect["cluster"] = validate["cluster_name"]
+    if "virtual_host_name" in validate:
+        expect["virtual_host"] = validate["virtual_host_name"]
+    if "path_redirect" in validate:
+        expect["redirect"] = validate["path_redirect"]
+    if "code_redirect" in validate:
+        expect["response_code"] = validate["code_redirect"]
+    return RouteTest(name=str(item.get("test_name", "")), request=request, expect=expect)
+
+
+def parse_tests(source: Any) -> list[RouteTest]:
+    """Route tests from a YAML/JSON file, bytes or parsed value."""
+    docs, _ = read_source(source)
+    doc = docs[0]
+    data = doc.data
+    items = data.get("tests") if isinstance(data, dict) else data
+    if not isinstance(items, list):
+        raise doc.error("expected a route tests document: {tests: [{name, request, expect}, ...]}", "$.tests")
+    tests: list[RouteTest] = []
+    for i, item in enumerate(items):
+        path = f"$.tests[{i}]"
+        if not isinstance(item, dict):
+            raise doc.error("expected a test (a mapping)", path)
+        test = _from_router_check(item) if "input" in item else RouteTest(
+            name=str(item.get("name") or f"test {i + 1}"), request=dict(item.get("request") or {}),
+            expect=dict(item.get("expect") or {}))
+        if not test.request.get("authority"):
+            raise doc.error("the request needs an authority (Host header)", path + ".request.authority")
+        unknown = sorted(set(test.expect) - set(EXPECT_KEYS))
+        if unknown:
+            raise doc.error(f"unknown expectation {', '.join(unknown)} (known: {', '.join(EXPECT_KEYS)})",
+                            path + ".expect")
+        tests.append(test)
+    return tests
+
+
+def _compare(test: RouteTest, t: Trace) -> list[Mismatch]:
+    actual: dict[str, Any] = {
+        "disposition": t.disposition.value, "listener": t.listener, "filter_chain": t.filter_chain,
+        "route_config": t.route_config, "virtual_host": t.virtual_host, "route": t.route,
+        "response_code": t.response_code, "redirect": t.redirect_location,
+        "clusters": sorted(c.name for c in t.clusters),
+    }
+    out = []
+    for key, want in test.expect.items():
+        if key == "cluster":
+            names = [c.name for c in t.clusters if c.weight is None or c.weight > 0]
+            if want not in names:
+                out.append(Mismatch(field="cluster", expected=want, actual=names[0] if len(names) == 1 else names))
+            continue
+        got = actual[key]
+        if key == "clusters":
+            want = sorted(want)
+        if key == "disposition":
+            want = str(want).upper()
+        if got != want:
+            out.append(Mismatch(field=key, expected=want, actual=got))
+    return out
+
+
+def _routes(proxy: EnvoyProxy) -> list[RouteKey]:
+    keys: dict[tuple[str, str, str], RouteKey] = {}
+    for rc in proxy.route_configs:
+        if not rc.name or rc.state == "rejected":
+            continue
+        for vh in rc.route_config.virtual_hosts:
+            for i, route in enumerate(vh.routes):
+                key = (rc.name, vh.name, route.name or str(i))
+                keys.setdefault(key, RouteKey(route_config=key[0], virtual_host=key[1], route=key[2]))
+    return list(keys.values())
+
+
+def run_route_tests(tests_source: Any, dump: Any, *, proxy: str | None = None) -> RouteTestReport:
+    """Run route tests against a captured proxy (a path, bytes, Snapshot or EnvoyProxy)."""
+    tests = parse_tests(tests_source)
+    if isinstance(dump, EnvoyProxy):
+        snapshot: Snapshot | None = None
+        default_proxy = dump
+    else:
+        snapshot = dump if isinstance(dump, Snapshot) else load(dump)
+        default_proxy = snapshot.proxy(proxy) if proxy or len(snapshot.proxies) == 1 else None
+    results: list[RouteTestResult] = []
+    hit: set[tuple[str, str, str]] = set()
+    for test in tests:
+        req = test.request
+        try:
+            target: Any = default_proxy
+            if req.get("proxy") or target is None:
+                if snapshot is None:
+                    raise LoadError("a test names a proxy but a single proxy was given")
+                target = snapshot.proxy(req.get("proxy"))
+            t = trace(target, to=str(req["authority"]), path=str(req.get("path", "/")),
+                      method=str(req.get("method", "GET")), headers=req.get("headers") or {},
+                      dst=req.get("dst"), src=req.get("src"), http_version=str(req.get("http_version", "1.1")),
+                      port=req.get("listener_port") or req.get("port"))
+        except LoadError as exc:
+            results.append(RouteTestResult(name=test.name, passed=False, error=str(exc)))
+            continue
+        except Exception as exc:  # noqa: BLE001 - a bad test is a failed test, not a crash of the run
+            results.append(RouteTestResult(name=test.name, passed=False, error=f"{type(exc).__name__}: {exc}"))
+            continue
+        if t.route_config is not None and t.virtual_host is not None and t.route is not None:
+            hit.add((t.route_config, t.virtual_host, t.route))
+        mismatches = _compare(test, t)
+        results.append(RouteTestResult(name=test.name, passed=not mismatches, mismatches=mismatches, trace=t))
+    universe = _routes(default_proxy) if default_proxy is not None else []
+    covered = [k for k in universe if (k.route_config, k.virtual_host, k.route) in hit]
+    uncovered = [k for k in universe if (k.route_config, k.virtual_host, k.route) not in hit]
+    return RouteTestReport(results=results, routes_total=len(universe), routes_covered=len(covered),
+                           uncovered=uncovered)
