@@ -1,0 +1,296 @@
+"""Diff two captures of one proxy by resource identity: istiod-intended vs proxy-loaded, or before vs after.
+
+Resources are matched by xDS type and name, never by position. Before comparing, both sides are
+brought to one canonical form: Envoy's snake_case spelling (camelCase dumps are converted on load),
+lists whose order Envoy ignores sorted (domains, endpoints, prefix ranges...), virtual hosts keyed
+by name, fields Envoy adds or rewrites by itself dropped (see :data:`ENVOY_ADDED`). Lists whose order
+matters (filter chains, routes, HTTP filters) stay ordered; a pure reordering is reported as one
+``reordered`` change. deepdiff (used here and nowhere else) finds the field changes.
+
+The loaded side's dynamic state comes first: a resource Envoy holds in ``error_state`` is
+``rejected`` (with Envoy's text), one in ``warming_state`` is ``warming``, one the intended side has
+and Envoy does not hold at all is ``missing``. Endpoint health that differs is runtime state, not
+drift: ``?include_eds`` shows Envoy's effective health (ejected hosts UNHEALTHY, DRAINING shown as
+UNHEALTHY), so it is reported apart, in ``runtime_health``.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+import orjson
+from deepdiff import DeepDiff
+from deepdiff.helper import CannotCompare
+
+from meshlens.analysis.drift_model import STATUS_ORDER, Change, Drift, ResourceDrift
+from meshlens.errors import UsageError
+from meshlens.models.envoy.resources import Resource
+from meshlens.models.snapshot import EnvoyProxy, Snapshot
+
+TYPES = {"CDS": ("clusters", "clusters"), "LDS": ("listeners", "listeners"), "RDS": ("route_configs", "routes"),
+         "EDS": ("endpoints", "endpoints"), "SDS": ("secrets", "secrets"), "ECDS": ("ecds", "ecds")}
+# Lists whose order Envoy does not use: compared as sets.
+ORDER_INSENSITIVE = frozenset({
+    "domains", "lb_endpoints", "prefix_ranges", "source_prefix_ranges", "direct_source_prefix_ranges",
+    "server_names", "application_protocols", "source_ports", "subset_selectors", "keys", "services",
+    "match_subject_alt_names", "alpn_protocols", "health_checks", "retry_on", "endpoints",
+})
+# Lists of named items whose order Envoy does not use: keyed by name.
+KEYED = {"virtual_hosts": "name", "clusters": "name"}
+# Lists whose order Envoy uses: a permutation is reported as "reordered".
+ORDERED = frozenset({"filter_chains", "routes", "http_filters", "listener_filters", "transport_socket_matches",
+                     "filters"})
+# Fields a private key hides, and fields Envoy fills in or rewrites on its side of an EDS dump.
+REDACTED = frozenset({"private_key"})
+ENVOY_ADDED = {"health_check_config": {}, "locality": {}}
+_IDENT = re.compile(r"^[A-Za-z_@][\w@]*$")
+
+
+def _proxy(value: Any, side: str) -> EnvoyProxy:
+    if isinstance(value, EnvoyProxy):
+        return value
+    if not isinstance(value, Snapshot):
+        from meshlens.sources import load
+
+        value = load(value)
+    if len(value.proxies) != 1:
+        raise UsageError(f"the {side} capture holds {len(value.proxies)} Envoy proxies; diff takes one proxy each side")
+    return value.proxies[0]
+
+
+def _sort_key(item: Any) -> bytes:
+    return orjson.dumps(item, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+
+
+def canonical(obj: Any, key: str | None = None) -> Any:
+    """The canonical form of a resource (or part of one) for comparison."""
+    if isinstance(obj, dict):
+        out = {}
+        for k, v in obj.items():
+            if k in REDACTED:
+                continue
+            if k in ENVOY_ADDED and v == ENVOY_ADDED[k]:
+                continue
+            out[k] = canonical(v, k)
+        return out
+    if isinstance(obj, list):
+        items = [canonical(v, key) for v in obj]
+        if key in KEYED and items and all(isinstance(i, dict) and i.get(KEYED[key]) for i in items):
+            names = [i[KEYED[key]] for i in items]
+            if len(set(names)) == len(names):
+                return {"<by name>": {i[KEYED[key]]: i for i in items}}
+        if key in ORDER_INSENSITIVE:
+            return sorted(items, key=_sort_key)
+        return items
+    return obj
+
+
+def _eds_canonical(raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """An assignment without health statuses (returned apart) and without Envoy's own additions."""
+    data = copy.deepcopy(raw)
+    health: dict[str, str] = {}
+    policy = data.get("policy")
+    if isinstance(policy, dict) and policy.get("overprovisioning_factor") == 140:  # Envoy's default, always shown
+        policy.pop("overprovisioning_factor")
+        if not policy:
+            data.pop("policy")
+    for locality in data.get("endpoints") or ():
+        locality.pop("load_balancing_weight", None)  # Envoy reports its own effective locality weight
+        for lb in locality.get("lb_endpoints") or ():
+            sa = ((lb.get("endpoint") or {}).get("address") or {}).get("socket_address") or {}
+            health[f"{sa.get('address', '')}:{sa.get('port_value', '')}"] = str(lb.pop("health_status", "UNKNOWN"))
+    return canonical(data), health
+
+
+def _format_path(parts: list[Any]) -> str:
+    out = "$"
+    keyed = False
+    for part in parts:
+        if part == "<by name>":
+            keyed = True  # the next part is an item's name, not a field
+            continue
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif isinstance(part, str) and _IDENT.match(part) and not keyed:
+            out += f".{part}"
+        else:
+            out += f"[{part!r}]"
+        keyed = False
+    return out
+
+
+def _label(item: Any, index: int) -> str:
+    if isinstance(item, dict):
+        return str(item.get("name") or (item.get("match") or {}).get("prefix") or index)
+    return str(index)
+
+
+def _reorders(a: Any, b: Any, path: list[Any], key: str | None, out: list[Change]) -> Any:
+    """Find permuted ORDERED lists; returns ``b`` with them put back in ``a``'s order."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return {k: (_reorders(a[k], v, [*path, k], k, out) if k in a else v) for k, v in b.items()}
+    if isinstance(a, list) and isinstance(b, list):
+        if key in ORDERED and len(a) == len(b) and a != b:
+            ka, kb = [_sort_key(x) for x in a], [_sort_key(x) for x in b]
+            if sorted(ka) == sorted(kb):
+                out.append(Change(path=_format_path(path), kind="reordered",
+                                  intended=[_label(x, i) for i, x in enumerate(a)],
+                                  loaded=[_label(x, i) for i, x in enumerate(b)]))
+                return a
+        if len(a) == len(b):
+            return [_reorders(x, y, [*path, i], key, out) for i, (x, y) in enumerate(zip(a, b, strict=True))]
+    return b
+
+
+def _same_item(x: Any, y: Any, level: Any = None) -> bool:
+    """Items of ordered lists are the same item when their names are equal (an inserted route is an
+    insertion, not a cascade of changes to every route after it)."""
+    if isinstance(x, dict) and isinstance(y, dict) and x.get("name") and y.get("name"):
+        return bool(x["name"] == y["name"])
+    raise CannotCompare() from None
+
+
+def compare(intended: Any, loaded: Any) -> list[Change]:
+    """Field-level changes between two canonical resources."""
+    changes: list[Change] = []
+    loaded = _reorders(intended, loaded, [], None, changes)
+    if intended == loaded:
+        return changes
+    tree = DeepDiff(intended, loaded, view="tree", verbose_level=2, iterable_compare_func=_same_item)
+    kinds = {"values_changed": "changed", "type_changes": "changed", "dictionary_item_added": "added",
+             "dictionary_item_removed": "removed", "iterable_item_added": "added",
+             "iterable_item_removed": "removed"}
+    for report, kind in kinds.items():
+        for level in tree.get(report, []):
+            path = _format_path(level.path(output_format="list"))
+            t1 = None if kind == "added" else level.t1
+            t2 = None if kind == "removed" else level.t2
+            changes.append(Change(path=path, intended=t1, loaded=t2, kind=kind))
+    return sorted(changes, key=lambda c: c.path)
+
+
+def _by_name(resources: list[Resource[Any]], dynamic_only: bool) -> dict[str, Resource[Any]]:
+    out: dict[str, Resource[Any]] = {}
+    for res in resources:
+        if dynamic_only and res.state == "static":
+            continue
+        if res.name:
+            out.setdefault(res.name, res)
+    return out
+
+
+def _eds_names(proxy: EnvoyProxy) -> set[str]:
+    """Assignment names that come from EDS (Envoy lists an empty one for every other cluster too)."""
+    names = set()
+    for c in proxy.clusters:
+        if c.raw.get("type") == "EDS":
+            names.add((c.raw.get("eds_cluster_config") or {}).get("service_name") or c.name)
+    return names
+
+
+def _compare_type(xds: str, a: EnvoyProxy, b: EnvoyProxy, drift: list[ResourceDrift],
+                  health: list[ResourceDrift]) -> None:
+    attr, _ = TYPES[xds]
+    left = _by_name(getattr(a, attr), dynamic_only=True)
+    right = _by_name(getattr(b, attr), dynamic_only=True)
+    if xds == "EDS":
+        eds = _eds_names(a) | _eds_names(b)
+        left = {k: v for k, v in left.items() if k in eds}
+        right = {k: v for k, v in right.items() if k in eds}
+    for name in sorted(set(left) | set(right)):
+        ra, rb = left.get(name), right.get(name)
+        if rb is None:
+            drift.append(ResourceDrift(type=xds, name=name, status="missing"))
+            continue
+        if ra is None:
+            status = {"rejected": "rejected", "warming": "warming"}.get(rb.state, "added")
+            drift.append(ResourceDrift(type=xds, name=name, status=status,
+                                       details=rb.error.details if rb.error else None))
+            continue
+        if xds == "EDS":
+            ca, ha = _eds_canonical(ra.raw)
+            cb, hb = _eds_canonical(rb.raw)
+            moved = [Change(path=f"$.lb_endpoints[{addr!r}].health_status", intended=ha.get(addr),
+                            loaded=hb.get(addr), kind="health")
+                     for addr in sorted(set(ha) & set(hb)) if ha[addr] != hb[addr]]
+            if moved:
+                health.append(ResourceDrift(type=xds, name=name, status="changed", changes=moved, runtime_only=True))
+        else:
+            ca, cb = canonical(ra.raw), canonical(rb.raw)
+        changes = compare(ca, cb)
+        if rb.state == "rejected" or rb.error is not None:
+            drift.append(ResourceDrift(type=xds, name=name, status="rejected", changes=changes,
+                                       details=rb.error.details if rb.error else None))
+        elif rb.state == "warming":
+            drift.append(ResourceDrift(type=xds, name=name, status="warming", changes=changes))
+        elif changes:
+            drift.append(ResourceDrift(type=xds, name=name, status="changed", changes=changes))
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+def _pair_renames(xds: str, a: EnvoyProxy, b: EnvoyProxy, found: list[ResourceDrift]) -> list[ResourceDrift]:
+    """A resource missing on one side and one added on the other whose names differ only in numbers
+    (``…|9080|…`` → ``…|9999|…``) are most likely one resource renamed: compare their contents too."""
+    missing = {_DIGITS.sub("#", r.name): r for r in found if r.status == "missing"}
+    added = {_DIGITS.sub("#", r.name): r for r in found if r.status == "added"}
+    pairs = {key: (missing[key], added[key]) for key in set(missing) & set(added)}
+    if not pairs:
+        return found
+    attr = TYPES[xds][0]
+    left, right = _by_name(getattr(a, attr), True), _by_name(getattr(b, attr), True)
+    out = []
+    for r in found:
+        key = _DIGITS.sub("#", r.name)
+        if key not in pairs or r.status not in ("missing", "added"):
+            out.append(r)
+            continue
+        old, new = pairs[key]
+        if r is old:
+            out.append(r.model_copy(update={"counterpart": new.name}))
+        else:
+            changes = compare(canonical(left[old.name].raw), canonical(right[new.name].raw))
+            out.append(r.model_copy(update={"counterpart": old.name, "changes": changes}))
+    return out
+
+
+def diff(intended: Any, loaded: Any) -> Drift:
+    """Compare two captures of one proxy by resource identity.
+
+    Args:
+        intended: what should be there (istiod's ``/debug/config_dump?proxyID=``), or the earlier
+            capture; an EnvoyProxy, a one-proxy Snapshot, or anything :func:`meshlens.load` takes.
+        loaded: what Envoy holds (its ``/config_dump``), or the later capture.
+    """
+    a, b = _proxy(intended, "intended"), _proxy(loaded, "loaded")
+    summary: dict[str, str] = {}
+    notes: dict[str, str] = {}
+    resources: list[ResourceDrift] = []
+    health: list[ResourceDrift] = []
+    for xds, (attr, section) in TYPES.items():
+        has_a, has_b = section in a.sections, section in b.sections
+        if not (has_a and has_b):
+            missing = "neither" if not (has_a or has_b) else ("the intended" if not has_a else "the loaded")
+            summary[xds] = "NOT_COMPARED"
+            notes[xds] = f"{missing} capture has no {section} section"
+            continue
+        count_a = sum(1 for r in getattr(a, attr) if r.state != "static")
+        count_b = sum(1 for r in getattr(b, attr) if r.state != "static")
+        if xds in ("SDS", "ECDS") and count_a == 0 and count_b > 0:
+            summary[xds] = "NOT_COMPARED"
+            notes[xds] = (f"the intended capture lists no {xds} resources while the proxy holds {count_b} "
+                          f"(istiod serves no {'workload certificates: istio-agent does' if xds == 'SDS' else 'ECDS'}"
+                          " here)")
+            continue
+        found: list[ResourceDrift] = []
+        _compare_type(xds, a, b, found, health)
+        found = _pair_renames(xds, a, b, found)
+        summary[xds] = "DRIFTED" if found else "SYNCED"
+        resources.extend(found)
+    resources.sort(key=lambda r: (STATUS_ORDER.index(r.status), list(TYPES).index(r.type), r.name))
+    return Drift(summary=summary, resources=resources, runtime_health=health, notes=notes,
+                 intended=a.config_dump_location.file or "" if a.config_dump_location else "",
+                 loaded=b.config_dump_location.file or "" if b.config_dump_location else "")

@@ -1,0 +1,119 @@
+"""What ``istioctl proxy-status <pod>`` prints when comparing istiod's view with Envoy's, offline.
+
+istioctl compares only clusters, listeners and routes, after its own normalisation: dynamic active
+clusters sorted by name; dynamic listeners that have an ``active_state`` (draining state removed,
+the entry's ``name`` blanked) sorted by name; dynamic route configurations sorted by name with their
+virtual hosts sorted by name; every ``version_info`` and ``last_updated`` blanked. Each side is
+written as protobuf JSON (camelCase, 4-space indent, Go's escaping) and compared as a unified diff
+with 7 lines of context, istiod as ``a`` and Envoy as ``b``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from datetime import datetime
+from typing import Any
+
+from meshlens.analysis.diff import _proxy
+from meshlens.models.casing import to_camel_tree
+from meshlens.models.certs import parse_time
+from meshlens.models.snapshot import EnvoyProxy
+
+CONTEXT = 7
+
+
+def _go_numbers(obj: Any) -> Any:
+    """Integral floats print as integers in Go's JSON (``100``, not ``100.0``)."""
+    if isinstance(obj, dict):
+        return {k: _go_numbers(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_go_numbers(v) for v in obj]
+    if isinstance(obj, float) and obj.is_integer() and abs(obj) < 1e21:
+        return int(obj)
+    return obj
+
+
+def jsonpb(obj: Any) -> str:
+    """protobuf JSON as Go's jsonpb marshaler with a 4-space indent writes it (camelCase, no empty fields)."""
+    text = json.dumps(_go_numbers(to_camel_tree(_drop_empty(obj))), indent=4, ensure_ascii=False,
+                      separators=(",", ": "))
+    # Go's encoding/json escapes HTML-significant characters and the JS line separators.
+    for raw, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
+                         ("\u2029", "\\u2029")):
+        text = text.replace(raw, escaped)
+    return text
+
+
+def _drop_empty(obj: Any) -> Any:
+    """proto3 omits empty strings and lists at the top of a dump entry (blanked names and versions)."""
+    if isinstance(obj, dict):
+        return {k: _drop_empty(v) for k, v in obj.items() if v not in ("", None, [])}
+    if isinstance(obj, list):
+        return [_drop_empty(v) for v in obj]
+    return obj
+
+
+def _clusters(proxy: EnvoyProxy) -> dict[str, Any]:
+    active = sorted((c for c in proxy.clusters if c.state == "active"), key=lambda c: c.name)
+    entries = []
+    for c in active:
+        entry: dict[str, Any] = {"cluster": c.raw}
+        if c.error is not None:
+            entry["error_state"] = {"details": c.error.details}
+        entries.append(entry)
+    return {"dynamic_active_clusters": entries}
+
+
+def _listeners(proxy: EnvoyProxy) -> dict[str, Any]:
+    active = sorted((r for r in proxy.listeners if r.state == "active"), key=lambda r: r.name)
+    entries = []
+    for r in active:
+        entry: dict[str, Any] = {"active_state": {"listener": r.raw}}
+        if "warming" in r.other_states:
+            warming = dict(r.other_states["warming"])
+            entry["warming_state"] = warming
+        if r.error is not None:
+            entry["error_state"] = {"failed_configuration": r.error.failed_configuration, "details": r.error.details}
+        entries.append(entry)
+    return {"dynamic_listeners": entries}
+
+
+def _routes(proxy: EnvoyProxy) -> dict[str, Any]:
+    dynamic = sorted((r for r in proxy.route_configs if r.state == "active"), key=lambda r: r.name)
+    entries = []
+    for r in dynamic:
+        config = dict(r.raw)
+        if isinstance(config.get("virtual_hosts"), list):
+            config["virtual_hosts"] = sorted(config["virtual_hosts"], key=lambda vh: str(vh.get("name", "")))
+        entries.append({"route_config": config})
+    return {"dynamic_route_configs": entries}
+
+
+def _rds_loaded_at(proxy: EnvoyProxy) -> str | None:
+    stamps = [t for r in proxy.route_configs if r.state == "active" and (t := parse_time(r.last_updated))]
+    if not stamps:
+        return None
+    latest: datetime = max(stamps).astimezone()  # istioctl prints it in the local time zone
+    return latest.strftime("%a, %d %b %Y %H:%M:%S %Z")
+
+
+def _section(title: str, istiod: dict[str, Any], envoy: dict[str, Any], suffix: str = "") -> str:
+    a, b = jsonpb(istiod), jsonpb(envoy)
+    lines_a = (a + "\n").splitlines(keepends=True)
+    lines_b = (b + "\n").splitlines(keepends=True)
+    text = "".join(difflib.unified_diff(lines_a, lines_b, fromfile=f"Istiod {title}", tofile=f"Envoy {title}",
+                                        n=CONTEXT))
+    if text:
+        return f"{title} Don't Match{suffix}\n{text}\n"
+    return f"{title} Match{suffix}\n"
+
+
+def istioctl_compare(intended: Any, loaded: Any) -> str:
+    """The text ``istioctl proxy-status <pod>`` prints for these two captures (istiod's, Envoy's)."""
+    istiod, envoy = _proxy(intended, "intended"), _proxy(loaded, "loaded")
+    loaded_at = _rds_loaded_at(envoy)
+    suffix = f" (RDS last loaded at {loaded_at})" if loaded_at else ""
+    return (_section("Clusters", _clusters(istiod), _clusters(envoy))
+            + _section("Listeners", _listeners(istiod), _listeners(envoy))
+            + _section("Routes", _routes(istiod), _routes(envoy), suffix))

@@ -1,0 +1,42 @@
+"""``meshlens diff``: istiod-intended vs proxy-loaded, or before vs after, by resource identity."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from meshlens.cli.app import emit_json, handle_errors
+
+
+@click.command()
+@click.argument("intended")
+@click.argument("loaded")
+@click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--istioctl", "istioctl_mode", is_flag=True,
+              help="print exactly what `istioctl proxy-status <pod>` prints for these two captures")
+@click.option("--exit-code", is_flag=True, help="exit 1 when the captures differ (like git diff --exit-code)")
+@handle_errors
+def diff(intended: str, loaded: str, output: str, istioctl_mode: bool, exit_code: bool) -> None:
+    """Compare INTENDED (istiod's /debug/config_dump?proxyID=, or a before capture) with LOADED (Envoy's
+    /config_dump, or an after capture): per xDS type SYNCED / DRIFTED / NOT_COMPARED, and each drifted
+    resource as added, missing, changed, rejected or warming."""
+    if istioctl_mode:
+        from meshlens.analysis.istioctl_compare import istioctl_compare
+
+        text = istioctl_compare(intended, loaded)
+        click.echo(text, nl=False)
+        drifted = "Don't Match" in text
+    else:
+        from meshlens.analysis.diff import diff as run_diff
+
+        drift = run_diff(intended, loaded)
+        if output == "json":
+            emit_json(drift.to_dict())
+        else:
+            from meshlens.render.drift import render_drift
+
+            click.echo(render_drift(drift), nl=False)
+        drifted = not drift.in_sync
+    if exit_code and drifted:
+        sys.exit(1)
