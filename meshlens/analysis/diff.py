@@ -144,6 +144,23 @@ def _reorders(a: Any, b: Any, path: list[Any], key: str | None, out: list[Change
     return b
 
 
+def _prune(a: Any, b: Any) -> tuple[Any, Any]:
+    """Drop equal subtrees of two dicts (keeping paths intact) so deepdiff only walks what differs."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        pa, pb = {}, {}
+        for k in a.keys() | b.keys():
+            if k in a and k in b:
+                if a[k] == b[k]:
+                    continue
+                pa[k], pb[k] = _prune(a[k], b[k])
+            elif k in a:
+                pa[k] = a[k]
+            else:
+                pb[k] = b[k]
+        return pa, pb
+    return a, b
+
+
 def _same_item(x: Any, y: Any, level: Any = None) -> bool:
     """Items of ordered lists are the same item when their names are equal (an inserted route is an
     insertion, not a cascade of changes to every route after it)."""
@@ -158,6 +175,7 @@ def compare(intended: Any, loaded: Any) -> list[Change]:
     loaded = _reorders(intended, loaded, [], None, changes)
     if intended == loaded:
         return changes
+    intended, loaded = _prune(intended, loaded)
     tree = DeepDiff(intended, loaded, view="tree", verbose_level=2, iterable_compare_func=_same_item)
     kinds = {"values_changed": "changed", "type_changes": "changed", "dictionary_item_added": "added",
              "dictionary_item_removed": "removed", "iterable_item_added": "added",
@@ -209,6 +227,8 @@ def _compare_type(xds: str, a: EnvoyProxy, b: EnvoyProxy, drift: list[ResourceDr
             drift.append(ResourceDrift(type=xds, name=name, status=status,
                                        details=rb.error.details if rb.error else None))
             continue
+        if ra.raw == rb.raw and rb.state == "active" and rb.error is None:
+            continue  # identical as given: nothing to canonicalise (the common case, and the fast one)
         if xds == "EDS":
             ca, ha = _eds_canonical(ra.raw)
             cb, hb = _eds_canonical(rb.raw)
