@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import networkx as nx
@@ -281,3 +282,30 @@ def graph_for(proxy: EnvoyProxy) -> MeshGraph:
         found = MeshGraph(proxy)
         proxy.cache["graph"] = found
     return found
+
+
+def export_graph(source: Any, fmt: str = "dot", *, proxy: str | None = None, dangling_only: bool = False) -> str:
+    """The request graph of the proxy in ``source`` as DOT, GraphML or JSON text (``meshlens graph``).
+
+    With ``dangling_only`` the JSON lists only the dangling references.
+    """
+    import json
+    import tempfile
+
+    from meshlens.errors import UsageError
+    from meshlens.sources import load
+
+    target = source if isinstance(source, EnvoyProxy) else load(source).proxy(proxy)
+    graph = graph_for(target)
+    if dangling_only:
+        return json.dumps([d.to_dict() for d in graph.dangling()], indent=2) + "\n"
+    if fmt == "dot":
+        return graph.to_dot()
+    if fmt == "graphml":
+        with tempfile.NamedTemporaryFile(suffix=".graphml") as handle:
+            graph.to_graphml(handle.name)
+            return Path(handle.name).read_text()
+    if fmt == "json":
+        data = nx.node_link_data(graph._plain(), edges="edges")
+        return json.dumps(data, indent=2) + "\n"
+    raise UsageError(f"unknown graph format {fmt!r} (dot, graphml, json)")
