@@ -34,6 +34,7 @@ from meshlens.models.istiod import (
     TypeSync,
     derive_status,
 )
+from meshlens.models.names import NodeId
 from meshlens.sources.builder import SnapshotBuilder
 from meshlens.sources.read import Document
 
@@ -99,11 +100,12 @@ def _control_plane(response: dict[str, Any], location: Location) -> ControlPlane
         parsed = orjson.loads(identifier)
     except orjson.JSONDecodeError:
         parsed = None
+    head = {k: v for k, v in response.items() if k != "resources"}  # kept for -o json/yaml
     if not isinstance(parsed, dict):
-        return ControlPlane(id=identifier, location=location)
+        return ControlPlane(id=identifier, location=location, response=head)
     info = parsed.get("Info") if isinstance(parsed.get("Info"), dict) else {}
     return ControlPlane(id=str(parsed.get("ID") or identifier), component=parsed.get("Component"),
-                        info=info, location=location)
+                        info=info, location=location, response=head)
 
 
 def _fold(types: dict[str, TypeSync], entry: TypeSync) -> None:
@@ -141,12 +143,13 @@ def _xds_row(resource: dict[str, Any], plane: ControlPlane | None, location: Loc
     node = resource.get("node") if isinstance(resource.get("node"), dict) else {}
     metadata = node.get("metadata") if isinstance(node.get("metadata"), dict) else {}
     proxy = str(node.get("id") or "")
-    proxy_type = proxy.split("~", 1)[0] if proxy.count("~") == 3 else None
+    parsed = NodeId.parse(proxy)
+    proxy_type = parsed.type if parsed.kind == "node" else None
     return ProxySync(
         proxy=proxy, cluster_id=metadata.get("CLUSTER_ID"), proxy_type=proxy_type,
         istio_version=metadata.get("ISTIO_VERSION"), namespace=metadata.get("NAMESPACE"),
         istiod=plane.id if plane is not None else None, metadata=metadata, types=_xds_types(resource),
-        form="xds", location=location,
+        form="xds", location=location, raw=resource,
     )
 
 
