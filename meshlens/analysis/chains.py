@@ -97,7 +97,9 @@ def _source_type_rank(source_type: str, conn: Connection) -> int | None:
     if source_type in ("", "ANY"):
         return -1
     src = _ip(conn.src_ip)
-    local = src is not None and (src.is_loopback or (conn.dst_ip is not None and src == _ip(conn.dst_ip)))
+    # Envoy's "local" is exactly 127.0.0.1 / ::1 or the destination's own address, not all of 127/8.
+    local = src is not None and (str(src) in ("127.0.0.1", "::1") or (conn.dst_ip is not None
+                                                                       and src == _ip(conn.dst_ip)))
     if source_type in ("SAME_IP_OR_LOOPBACK", "LOCAL"):
         return 1 if local else None
     if source_type == "EXTERNAL":

@@ -14,7 +14,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from urllib.parse import parse_qsl
 
 from meshlens.models.envoy.core import StringMatcher
 from meshlens.models.envoy.route import HeaderMatcher, QueryParameterMatcher, Route, RouteMatch
@@ -81,10 +80,16 @@ class Request:
 
     @property
     def query(self) -> list[tuple[str, str]]:
+        """Query parameters as Envoy's router sees them: not percent-decoded, ``?c`` present and empty."""
         if "?" not in self.path:
             return []
         query = self.path.split("?", 1)[1].split("#", 1)[0]
-        return parse_qsl(query, keep_blank_values=True)
+        out = []
+        for part in query.split("&"):
+            if part:
+                name, _, value = part.partition("=")
+                out.append((name, value))
+        return out
 
     def header(self, name: str) -> str | None:
         """A request header by (case-insensitive) name, pseudo-headers included."""

@@ -316,7 +316,7 @@ def _redirect_location(r: RedirectAction, route: Route, req: Request) -> str:
     host, port = split_host_port(req.authority)
     scheme = "https" if r.https_redirect else (r.scheme_redirect or req.scheme)
     if r.host_redirect:
-        host = r.host_redirect
+        host, port = r.host_redirect, None  # the request's port does not carry over to a new host
     if r.port_redirect:
         port = r.port_redirect
     elif scheme != req.scheme and port == {"http": 80, "https": 443}.get(req.scheme):
@@ -332,8 +332,9 @@ def _redirect_location(r: RedirectAction, route: Route, req: Request) -> str:
         path = r.prefix_rewrite + path[len(matched):]
     elif r.regex_rewrite is not None:
         pattern = (r.regex_rewrite.get("pattern") or {}).get("regex", "")
+        substitution = re.sub(r"\\0", r"\\g<0>", str(r.regex_rewrite.get("substitution", "")))
         with contextlib.suppress(re.error):
-            path = re.sub(pattern, r.regex_rewrite.get("substitution", "").replace("\\", "\\\\"), path)
+            path = re.sub(pattern, substitution, path)  # RE2 and Python share the \1 backreference syntax
     if r.strip_query:
         query = ""
     authority = host if port is None else f"{host}:{port}"
