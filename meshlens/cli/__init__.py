@@ -4,13 +4,21 @@ Each command parses arguments, calls one library function, renders, and sets the
 """
 
 from meshlens.cli.app import main
+from meshlens.cli.diff import diff
+from meshlens.cli.graph import graph
 from meshlens.cli.inspect import inspect, query
+from meshlens.cli.ps import proxy_status
 from meshlens.cli.route_tests import test_routes
 from meshlens.cli.trace import trace
+from meshlens.cli.zc import ztunnel_config
 
 main.add_command(inspect)
 main.add_command(query)
 main.add_command(trace)
+main.add_command(diff)
+main.add_command(graph)
 main.add_command(test_routes)
+main.add_command(ztunnel_config, "ztunnel-config", aliases=("zc",))
+main.add_command(proxy_status, "proxy-status", aliases=("ps",))
 
 __all__ = ["main"]
