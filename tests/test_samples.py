@@ -316,3 +316,31 @@ def test_reviews_virtual_service_routes() -> None:
     weights = {c["name"].split("|")[2]: c["weight"] for c in default["route"]["weighted_clusters"]["clusters"]}
     assert weights == {"v1": 50, "v3": 50}
     assert jason["metadata"]["filter_metadata"]["istio"]["config"].endswith("/virtual-service/reviews")
+
+
+# --- the samples through meshlens itself (the README's main job) -------------------------------
+def test_samples_load_with_meshlens_and_match_the_manifest() -> None:
+    import meshlens
+
+    base = SAMPLES / "envoy" / "productpage"
+    expected = json.loads((base / "intended" / "manifest.json").read_text())["expected"]
+    snap = meshlens.load(base / "config_dump_include_eds.json")
+    proxy = snap.proxy()
+    assert snap.findings == []
+    assert sum(1 for c in proxy.clusters if c.state == "static") == expected["static_clusters"]
+    assert sum(1 for c in proxy.clusters if c.state == "active") == expected["dynamic_clusters"]
+    assert sum(1 for r in proxy.listeners if r.state == "active") == expected["dynamic_listeners"]
+    assert sum(r.lb_endpoint_count for r in proxy.endpoints if r.is_dynamic) == expected["endpoints"]
+    drift = meshlens.diff(base / "intended" / "istiod_debug_config_dump_include_eds.json", proxy)
+    assert drift.resources == []
+    t = meshlens.trace(proxy, to="reviews:9080", path="/reviews/0", headers={"end-user": "jason"})
+    assert t.disposition.value == "ROUTED" and t.cluster is not None and "reviews" in t.cluster
+    folder = meshlens.load(base)  # the dump with its /clusters, /certs and /server_info, as one proxy
+    assert {p.group for p in folder.proxies} == {"", "intended"}
+
+
+def test_ztunnel_sample_loads_in_list_shape() -> None:
+    import meshlens
+
+    z = meshlens.load(SAMPLES / "ztunnel" / "config_dump.json").ztunnel()
+    assert z.shape == "list" and z.workloads and z.services and z.certificates
