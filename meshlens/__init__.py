@@ -1,15 +1,52 @@
-"""meshlens: offline analysis of captured Envoy and Istio ztunnel state."""
+"""meshlens: offline analysis of captured Envoy and Istio ztunnel state.
 
-from meshlens.analysis.diff import diff
-from meshlens.analysis.drift_model import Drift
-from meshlens.analysis.trace import trace
-from meshlens.analysis.trace_model import Trace
+The public names are imported on first use (PEP 562), so ``meshlens`` and its command line start fast:
+diff pulls in deepdiff, checks and views their own modules, only when asked for.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from meshlens.errors import LoadError, MeshlensError, UnsupportedDumpError, UsageError
-from meshlens.models.snapshot import EnvoyProxy, Snapshot
-from meshlens.sources import load
-from meshlens.summary import Summary, inspect
+
+if TYPE_CHECKING:
+    from meshlens.analysis.diff import diff
+    from meshlens.analysis.drift_model import Drift
+    from meshlens.analysis.trace import trace
+    from meshlens.analysis.trace_model import Trace
+    from meshlens.models.snapshot import EnvoyProxy, Snapshot
+    from meshlens.sources import load
+    from meshlens.summary import Summary, inspect
 
 __version__ = "0.1.0"
+
+_LAZY = {
+    "Drift": "meshlens.analysis.drift_model",
+    "EnvoyProxy": "meshlens.models.snapshot",
+    "Snapshot": "meshlens.models.snapshot",
+    "Summary": "meshlens.summary",
+    "Trace": "meshlens.analysis.trace_model",
+    "diff": "meshlens.analysis.diff",
+    "inspect": "meshlens.summary",
+    "load": "meshlens.sources",
+    "trace": "meshlens.analysis.trace",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'meshlens' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "Drift",
@@ -17,6 +54,8 @@ __all__ = [
     "LoadError",
     "MeshlensError",
     "Snapshot",
+    "Summary",
+    "Trace",
     "UnsupportedDumpError",
     "UsageError",
     "__version__",
@@ -24,6 +63,4 @@ __all__ = [
     "inspect",
     "load",
     "trace",
-    "Summary",
-    "Trace",
 ]

@@ -7,6 +7,7 @@ from meshlens.cli.app import main
 from meshlens.cli.diff import diff
 from meshlens.cli.graph import graph
 from meshlens.cli.inspect import inspect, query
+from meshlens.cli.pc import proxy_config
 from meshlens.cli.ps import proxy_status
 from meshlens.cli.route_tests import test_routes
 from meshlens.cli.trace import trace
@@ -20,5 +21,6 @@ main.add_command(graph)
 main.add_command(test_routes)
 main.add_command(ztunnel_config, "ztunnel-config", aliases=("zc",))
 main.add_command(proxy_status, "proxy-status", aliases=("ps",))
+main.add_command(proxy_config, "proxy-config", aliases=("pc",))
 
 __all__ = ["main"]

@@ -24,7 +24,6 @@ _OPAQUE = frozenset(
         "key_values",
         "source_codes",
         "dynamic_parameters",
-        "environment_variables",
         "labels",
         "default_subset",  # Cluster.lb_subset_config.default_subset (Struct)
     }

@@ -133,7 +133,7 @@ class EnvoyProxy:
 
         return graph_for(self)
 
-    def view(self, name: str, **filters: Any) -> Any:
+    def view(self, name: str, /, **filters: Any) -> Any:
         """An istioctl-style table of this proxy (``"cluster"``, ``"listener"``, ``"route"``, ...)."""
         from meshlens.views import envoy_view  # views are built on top of models
 

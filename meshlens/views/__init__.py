@@ -17,12 +17,12 @@ ENVOY_VIEWS: dict[str, ViewSpec] = {spec.name: spec for spec in _envoy.VIEWS}
 ZTUNNEL_VIEWS: dict[str, ViewSpec] = {spec.name: spec for spec in _ztunnel.VIEWS}
 
 
-def envoy_view(proxy: Any, name: str, **filters: Any) -> Table:
+def envoy_view(proxy: Any, name: str, /, **filters: Any) -> Table:
     """An istioctl ``proxy-config`` view of an Envoy proxy."""
     return call_view(resolve_view(ENVOY_VIEWS, name, "proxy-config"), proxy, filters)
 
 
-def ztunnel_view(ztunnel: Any, name: str, **filters: Any) -> Table:
+def ztunnel_view(ztunnel: Any, name: str, /, **filters: Any) -> Table:
     """An istioctl ``ztunnel-config`` view of a ztunnel."""
     return call_view(resolve_view(ZTUNNEL_VIEWS, name, "ztunnel-config"), ztunnel, filters)
 

@@ -161,7 +161,7 @@ class Ztunnel:
         """The service ``namespace/hostname``."""
         return self._services_by_key.get(key)
 
-    def view(self, name: str, **filters: Any) -> Any:
+    def view(self, name: str, /, **filters: Any) -> Any:
         """An istioctl ``ztunnel-config`` table of this ztunnel (``"workload"``, ``"service"``, ...)."""
         from meshlens.views import ztunnel_view  # views are built on top of models
 

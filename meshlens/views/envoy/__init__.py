@@ -1,7 +1,117 @@
-"""istioctl proxy-config views of Envoy proxies (listed in VIEWS)."""
+"""istioctl proxy-config views of Envoy proxies (listed in VIEWS).
+
+``proxy.view("cluster", fqdn="reviews")`` returns a :class:`~meshlens.views.base.Table` whose
+``cells`` print exactly what ``istioctl proxy-config cluster --fqdn reviews`` prints and whose
+``rows`` are typed records. :func:`render_view` is the one call the CLI makes: load a capture, pick
+the proxy, build the view and render it as ``short``, ``json`` or ``yaml`` text.
+"""
 
 from __future__ import annotations
 
-from meshlens.views.base import ViewSpec
+from dataclasses import dataclass, field
+from typing import Any
 
-VIEWS: tuple[ViewSpec, ...] = ()
+from meshlens.errors import UnsupportedDumpError, UsageError
+from meshlens.views.base import Table, ViewSpec, call_view, resolve_view
+from meshlens.views.envoy._common import EnvoyTable
+from meshlens.views.envoy.all import all_view
+from meshlens.views.envoy.bootstrap import bootstrap_view, ecds_view
+from meshlens.views.envoy.cluster import cluster_view
+from meshlens.views.envoy.endpoint import eds_view, endpoint_view
+from meshlens.views.envoy.listener import listener_view
+from meshlens.views.envoy.route import route_view
+from meshlens.views.envoy.secret import secret_view
+
+_ENDPOINT_FILTERS = ("address", "port", "cluster", "status")
+
+VIEWS: tuple[ViewSpec, ...] = (
+    ViewSpec("cluster", cluster_view, ("clusters", "c"), ("fqdn", "port", "subset", "direction")),
+    ViewSpec("listener", listener_view, ("listeners", "l"), ("address", "port", "type", "verbose", "waypoint")),
+    ViewSpec("route", route_view, ("routes", "r"), ("name", "verbose")),
+    ViewSpec("endpoint", endpoint_view, ("endpoints", "ep"), _ENDPOINT_FILTERS),
+    ViewSpec("eds", eds_view, (), _ENDPOINT_FILTERS),
+    ViewSpec("secret", secret_view, ("secrets", "s"), ("now",)),
+    ViewSpec("bootstrap", bootstrap_view, ("b",), ()),
+    ViewSpec("ecds", ecds_view, ("ec",), ()),
+    ViewSpec("all", all_view, ("a",), ("fqdn", "direction", "subset", "port", "address", "type", "name", "verbose",
+                                       "with_headers", "now")),
+)
+
+OUTPUTS = ("short", "json", "yaml")
+
+
+@dataclass
+class Rendered:
+    """A view rendered for the terminal: ``text`` for stdout, ``notes`` for stderr."""
+
+    text: str
+    notes: list[str] = field(default_factory=list)
+    table: Table | None = None
+
+
+def render(table: Table, output: str | None = None) -> str:
+    """The text istioctl prints for ``table`` with ``-o output`` (default: the view's default)."""
+    from meshlens.render.gojson import jsonpb_indent, marshal_indent, protojson_indent
+    from meshlens.render.yamlout import go_yaml
+
+    style = getattr(table, "json_style", "slice")
+    output = output or getattr(table, "default_output", "short")
+    if output not in OUTPUTS:
+        raise UsageError(f"output format {output!r} not supported (choose from: {', '.join(OUTPUTS)})")
+    if output == "short":
+        return table.text()
+    data = table.raw
+    if output == "yaml":
+        # istioctl prints JSONToYAML's text (which ends in a newline) with Println: a blank line follows.
+        return go_yaml(data if data is not None else {}) + "\n"
+    if style == "jsonpb":
+        return jsonpb_indent(data or {}) + "\n"
+    if style == "protojson":
+        return protojson_indent(data if data is not None else {}) + "\n"
+    if style == "dump":
+        return marshal_indent(data, "  ", html=False) + "\n"
+    return marshal_indent(data if data is not None else [], "    ") + "\n"
+
+
+def select_proxy(snapshot: Any, name: str | None = None) -> Any:
+    """The Envoy proxy a proxy-config view reads; a clear error for captures of another kind."""
+    if not snapshot.proxies:
+        if snapshot.ztunnels:
+            raise UnsupportedDumpError("this is a ztunnel config dump, not an Envoy capture: use "
+                                       "`meshlens ztunnel-config` (zc)", file=snapshot.origin or None)
+        if snapshot.istiod is not None:
+            raise UnsupportedDumpError("this is istiod state (syncz / debug output), not an Envoy capture: use "
+                                       "`meshlens proxy-status` (ps)", file=snapshot.origin or None)
+        raise UnsupportedDumpError("the capture holds no Envoy proxy", file=snapshot.origin or None)
+    if name:
+        name = name.split("/", 1)[1] if name.startswith(("pod/", "pods/")) else name
+    return snapshot.proxy(name or None)
+
+
+def render_view(source: Any, view: str, output: str | None = None, *, proxy: str | None = None,
+                **filters: Any) -> Rendered:
+    """Load ``source``, build proxy-config ``view`` (name or alias) of its proxy and render it.
+
+    Args:
+        source: anything :func:`meshlens.load` takes (path, ``"-"``, bytes, dict).
+        view: ``cluster``, ``listener``, ``route``, ``endpoint``, ``eds``, ``secret``, ``bootstrap``,
+            ``ecds``, ``all`` or one of istioctl's aliases.
+        output: ``short``, ``json`` or ``yaml`` (default: the view's, i.e. json for bootstrap).
+        proxy: which proxy of a multi-proxy capture (node id, ``pod.namespace`` or pod name).
+        **filters: the view's istioctl filters (``fqdn=``, ``port=``, ``verbose=``, ``now=`` ...).
+
+    Raises:
+        UsageError: unknown view, filter or output format; no such proxy.
+        UnsupportedDumpError: the capture cannot answer this view (e.g. a ztunnel dump).
+    """
+    from meshlens.sources import load
+
+    spec = resolve_view({s.name: s for s in VIEWS}, view, "proxy-config")
+    if output is not None and output not in OUTPUTS:
+        raise UsageError(f"output format {output!r} not supported (choose from: {', '.join(OUTPUTS)})")
+    target = select_proxy(load(source), proxy)
+    table = call_view(spec, target, filters)
+    return Rendered(text=render(table, output), notes=list(table.notes), table=table)
+
+
+__all__ = ["OUTPUTS", "VIEWS", "EnvoyTable", "Rendered", "render", "render_view", "select_proxy"]
