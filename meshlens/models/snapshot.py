@@ -105,7 +105,7 @@ class EnvoyProxy:
 
     def matches(self, name: str) -> bool:
         """True when ``name`` is this proxy's node id, ``pod.namespace``, pod name or group."""
-        candidates = {self.node_id, self.name, self.pod, self.group}
+        candidates = {self.node_id, self.name, self.pod, self.group, self.group or "."}
         if self.group:
             candidates.add(self.group.rstrip("/").rsplit("/", 1)[-1])
         return name in candidates
@@ -190,7 +190,9 @@ class Snapshot:
         if not found:
             names = ", ".join(p.name for p in self.proxies) or "none"
             raise UsageError(f"no proxy named {name!r} (proxies: {names})")
-        raise UsageError(f"{name!r} names {len(found)} proxies; use the full node id")
+        groups = ", ".join(repr(p.group or ".") for p in found)
+        raise UsageError(f"{name!r} names {len(found)} captures of the same proxy (folders {groups}); "
+                         "pass the folder name instead, or load one of them")
 
     def ztunnel(self, name: str | None = None) -> Ztunnel:
         """The ztunnel named ``name`` (its pod name or source group), or the only one."""
