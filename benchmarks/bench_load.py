@@ -76,16 +76,16 @@ def main() -> int:
     header = (f"{'file':<42} {'MB':>6} {'orjson':>8} {'orjson-noGC':>11} {'meshlens':>9} {'ratio':>6} "
               f"{'ratio-noGC':>10} {'RSS orjson':>10} {'RSS meshlens':>12} {'RSS ratio':>9}")
     print(header)
-    for n in SIZES:
-        path = scale / f"n{n}-config_dump_include_eds.json.gz"
-        if not path.exists():
-            continue
+    paths = [p for p in (scale / f"n{n}-config_dump_include_eds.json.gz" for n in SIZES) if p.exists()]
+    # Peak RSS first, from fresh processes started while this one is still small: Linux keeps a
+    # process's peak RSS across exec, so a child forked from a large parent would report the parent's.
+    rss = {p: (_peak_rss_mib("orjson", p), _peak_rss_mib("meshlens", p)) for p in paths}
+    for path in paths:
         data = gzip.decompress(path.read_bytes())
         t_orjson = _median(lambda: orjson.loads(data), args.runs)  # noqa: B023 - used at once
         t_nogc = _median(lambda: _orjson_no_gc(data), args.runs)  # noqa: B023
         t_mesh = _median(lambda: meshlens.load(data), args.runs)  # noqa: B023
-        rss_o = _peak_rss_mib("orjson", path)
-        rss_m = _peak_rss_mib("meshlens", path)
+        rss_o, rss_m = rss[path]
         print(f"{path.name:<42} {len(data) / 1e6:>6.1f} {t_orjson:>7.3f}s {t_nogc:>10.3f}s {t_mesh:>8.3f}s "
               f"{t_mesh / t_orjson:>6.2f} {t_mesh / t_nogc:>10.2f} {rss_o:>8.0f}Mi {rss_m:>10.0f}Mi "
               f"{rss_m / rss_o:>9.2f}")
