@@ -17,7 +17,10 @@ if TYPE_CHECKING:
     from meshlens.analysis.trace import trace
     from meshlens.analysis.trace_model import Trace
     from meshlens.models.snapshot import EnvoyProxy, Snapshot
+    from meshlens.results import Finding, Report
+    from meshlens.runner import check
     from meshlens.sources import load
+    from meshlens.sources.many import load_many
     from meshlens.summary import Summary, inspect
 
 __version__ = "0.1.0"
@@ -25,12 +28,16 @@ __version__ = "0.1.0"
 _LAZY = {
     "Drift": "meshlens.analysis.drift_model",
     "EnvoyProxy": "meshlens.models.snapshot",
+    "Finding": "meshlens.results",
+    "Report": "meshlens.results",
     "Snapshot": "meshlens.models.snapshot",
     "Summary": "meshlens.summary",
     "Trace": "meshlens.analysis.trace_model",
+    "check": "meshlens.runner",
     "diff": "meshlens.analysis.diff",
     "inspect": "meshlens.summary",
     "load": "meshlens.sources",
+    "load_many": "meshlens.sources.many",
     "trace": "meshlens.analysis.trace",
 }
 
@@ -51,16 +58,20 @@ def __dir__() -> list[str]:
 __all__ = [
     "Drift",
     "EnvoyProxy",
+    "Finding",
     "LoadError",
     "MeshlensError",
+    "Report",
     "Snapshot",
     "Summary",
     "Trace",
     "UnsupportedDumpError",
     "UsageError",
     "__version__",
+    "check",
     "diff",
     "inspect",
     "load",
+    "load_many",
     "trace",
 ]

@@ -4,6 +4,7 @@ Each command parses arguments, calls one library function, renders, and sets the
 """
 
 from meshlens.cli.app import main
+from meshlens.cli.check import check, checks, explain
 from meshlens.cli.diff import diff
 from meshlens.cli.graph import graph
 from meshlens.cli.inspect import inspect, query
@@ -22,5 +23,8 @@ main.add_command(test_routes)
 main.add_command(ztunnel_config, "ztunnel-config", aliases=("zc",))
 main.add_command(proxy_status, "proxy-status", aliases=("ps",))
 main.add_command(proxy_config, "proxy-config", aliases=("pc",))
+main.add_command(check)
+main.add_command(checks, aliases=("list-checks",))
+main.add_command(explain)
 
 __all__ = ["main"]

@@ -1,0 +1,74 @@
+"""JUnit XML reporter: one test suite per check, one test case per check and subject.
+
+A subject the check examined and found fine is a passing test case; a flagged one fails (one
+``<failure>`` per finding); a skipped check is one skipped test case with the reason; an errored
+check one ``<error>``; a check that ran with nothing to examine one passing ``(nothing to check)``.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from meshlens.results import CheckRun, Finding, Report, Subject
+
+
+def _case_name(subject: Subject) -> str:
+    proxy, kind, name = subject
+    return f"{proxy}: {kind} {name}" if proxy else f"{kind} {name}"
+
+
+def _suite(run: CheckRun, findings: list[Finding]) -> ET.Element:
+    suite = ET.Element("testsuite", name=f"{run.code} {run.name}", time=f"{run.duration:.6f}")
+    classname = f"meshlens.{run.code}.{run.name}"
+    failures = errors = skipped = tests = 0
+    if run.status == "skipped":
+        case = ET.SubElement(suite, "testcase", classname=classname, name=run.title)
+        ET.SubElement(case, "skipped", message=run.reason)
+        tests, skipped = 1, 1
+    elif run.status == "errored":
+        case = ET.SubElement(suite, "testcase", classname=classname, name=run.title)
+        ET.SubElement(case, "error", message=run.reason, type="CheckError")
+        tests, errors = 1, 1
+    else:
+        by_subject: dict[Subject, list[Finding]] = {}
+        for f in findings:
+            by_subject.setdefault(f.subject, []).append(f)
+        for subject, items in sorted(by_subject.items()):
+            case = ET.SubElement(suite, "testcase", classname=classname, name=_case_name(subject))
+            new = [f for f in items if f.baseline != "unchanged"]
+            for f in new:
+                failure = ET.SubElement(case, "failure", message=f.message, type=f.severity.value)
+                failure.text = f"{f.code} {f.name} ({f.severity.value}): {f.message}\nat {f.location}"
+            if not new:  # accepted by the baseline: passes, and says so
+                out = ET.SubElement(case, "system-out")
+                out.text = "accepted by the baseline: " + "; ".join(f.message for f in items)
+            tests, failures = tests + 1, failures + (1 if new else 0)
+        for subject in run.passed:
+            ET.SubElement(suite, "testcase", classname=classname, name=_case_name(subject))
+            tests += 1
+        if tests == 0:
+            ET.SubElement(suite, "testcase", classname=classname, name="(nothing to check)")
+            tests = 1
+    suite.set("tests", str(tests))
+    suite.set("failures", str(failures))
+    suite.set("errors", str(errors))
+    suite.set("skipped", str(skipped))
+    return suite
+
+
+def render(report: Report) -> str:
+    root = ET.Element("testsuites", name="meshlens check")
+    by_code: dict[str, list[Finding]] = {}
+    for f in report.findings:
+        by_code.setdefault(f.code, []).append(f)
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    for run in report.runs:
+        suite = _suite(run, by_code.get(run.code, []))
+        for key in totals:
+            totals[key] += int(suite.get(key, "0"))
+        root.append(suite)
+    for key, value in totals.items():
+        root.set(key, str(value))
+    root.set("time", f"{sum(r.duration for r in report.runs):.6f}")
+    ET.indent(root)
+    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
