@@ -87,6 +87,10 @@ class MeshGraph:
             chains = [(chain_label(c, i), c) for i, c in enumerate(listener.filter_chains)]
             if listener.default_filter_chain is not None:
                 chains.append((chain_label(listener.default_filter_chain, None), listener.default_filter_chain))
+            labels = [label for label, _ in chains]
+            # Istio names a port's TLS and plaintext chains alike: number repeated names to keep both.
+            chains = [(f"{label}#{i}" if labels.count(label) > 1 else label, chain)
+                      for i, (label, chain) in enumerate(chains)]
             for label, chain in chains:
                 ckey = self._node(NodeKey("filter_chain", f"{lname}/{label}"), model=chain)
                 self._edge(lkey, ckey, "filter_chain")
