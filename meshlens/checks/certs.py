@@ -356,7 +356,11 @@ class RootMismatch(Check):
     inputs = ("certificates", "several_proxies")
 
     def run(self, snapshot: Snapshot, ctx: CheckContext) -> Iterator[Finding | Subject]:
-        judged = [h for h in holders(snapshot) if h.roots and h.roots_subject is not None]
+        distinct: dict[str, Holder] = {}
+        for h in holders(snapshot):  # two captures of one proxy (loaded and intended) count once
+            if h.roots and h.roots_subject is not None:
+                distinct.setdefault(h.name, h)
+        judged = list(distinct.values())
         if len(judged) < 2:
             return
         sets = Counter(_root_set(h) for h in judged)
