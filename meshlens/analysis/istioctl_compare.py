@@ -4,14 +4,14 @@ istioctl compares only clusters, listeners and routes, after its own normalisati
 clusters sorted by name; dynamic listeners that have an ``active_state`` (draining state removed,
 the entry's ``name`` blanked) sorted by name; dynamic route configurations sorted by name with their
 virtual hosts sorted by name; every ``version_info`` and ``last_updated`` blanked. Each side is
-written as protobuf JSON (camelCase, 4-space indent, Go's escaping) and compared as a unified diff
-with 7 lines of context, istiod as ``a`` and Envoy as ``b``.
+written by Go's legacy jsonpb marshaler with a 4-space indent (camelCase, empty fields left out, an
+empty message as ``{`` newline newline ``}``, Go's escaping and numbers) and compared as a unified
+diff with 7 lines of context, istiod as ``a`` and Envoy as ``b``.
 """
 
 from __future__ import annotations
 
 import difflib
-import json
 from datetime import datetime
 from typing import Any
 
@@ -19,30 +19,18 @@ from meshlens.analysis.diff import _proxy
 from meshlens.models.casing import to_camel_tree
 from meshlens.models.certs import parse_time
 from meshlens.models.snapshot import EnvoyProxy
+from meshlens.render.gojson import jsonpb_indent
 
 CONTEXT = 7
 
 
-def _go_numbers(obj: Any) -> Any:
-    """Integral floats print as integers in Go's JSON (``100``, not ``100.0``)."""
-    if isinstance(obj, dict):
-        return {k: _go_numbers(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_go_numbers(v) for v in obj]
-    if isinstance(obj, float) and obj.is_integer() and abs(obj) < 1e21:
-        return int(obj)
-    return obj
-
-
 def jsonpb(obj: Any) -> str:
-    """protobuf JSON as Go's jsonpb marshaler with a 4-space indent writes it (camelCase, no empty fields)."""
-    text = json.dumps(_go_numbers(to_camel_tree(_drop_empty(obj))), indent=4, ensure_ascii=False,
-                      separators=(",", ": "))
-    # Go's encoding/json escapes HTML-significant characters and the JS line separators.
-    for raw, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
-                         ("\u2029", "\\u2029")):
-        text = text.replace(raw, escaped)
-    return text
+    """``obj`` as Go's jsonpb marshaler with a 4-space indent writes it (camelCase, no empty fields).
+
+    Struct contents are not told apart from messages here: they keep their order and the message
+    layout (Go sorts their keys and indents them one level deeper).
+    """
+    return jsonpb_indent(to_camel_tree(_drop_empty(obj)), "    ")
 
 
 def _drop_empty(obj: Any) -> Any:

@@ -4,7 +4,8 @@ istioctl uses three JSON writers, and they differ in layout and escaping:
 
 * ``marshal_indent`` — Go ``encoding/json.MarshalIndent(v, "", indent)`` over protojson output
   (``pc cluster/listener/route/eds/endpoint -o json``): the usual layout, ``{}``/``[]`` for empty
-  containers, and HTML-safe strings (``<`` ``>`` ``&`` U+2028 U+2029 as ``\\u003c`` ...).
+  containers, and HTML-safe strings (``<`` ``>`` ``&`` U+2028 U+2029 as ``\\u003c`` ...);
+  ``marshal`` is ``json.Marshal`` (the same, compact).
 * ``protojson_indent`` — Go ``protojson`` with ``Indent`` (``pc ecds -o json``): the same layout,
   without HTML escaping.
 * ``jsonpb_indent`` — the legacy ``github.com/golang/protobuf/jsonpb`` Marshaler with ``Indent``
@@ -12,7 +13,8 @@ istioctl uses three JSON writers, and they differ in layout and escaping:
   deep (entries two levels below their key, the closing brace one level below), writes an empty
   message as ``{`` newline newline ``}``, and nests Struct values deeper still. To reproduce that the
   tree must say which objects are Structs and maps: wrap them in :class:`GoStruct` / :class:`GoMap`
-  (and an ``Any`` holding a well-known type in :class:`GoAnyWkt`); plain dicts are messages.
+  (and an ``Any`` holding a well-known type in :class:`GoAnyWkt`), or name the Struct fields by
+  their path with ``is_struct``; plain dicts are messages.
 
 Numbers follow Go: integers as written, floats in Go's shortest form (``1e+21``, ``1e-7``).
 """
@@ -20,6 +22,7 @@ Numbers follow Go: integers as written, floats in Go's shortest form (``1e+21``,
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -102,7 +105,14 @@ def _items(obj: dict[str, Any]) -> list[tuple[str, Any]]:
     return items
 
 
-# --- encoding/json MarshalIndent and protojson ---------------------------------------------------
+# --- encoding/json Marshal, MarshalIndent and protojson -----------------------------------------
+def marshal(value: Any, *, html: bool = True) -> str:
+    """Go ``json.Marshal(value)`` of a JSON tree: compact, dicts in their order (a Go struct's fields)."""
+    out: list[str] = []
+    _standard(value, 0, None, html, out)
+    return "".join(out)
+
+
 def marshal_indent(value: Any, indent: str = "    ", *, html: bool = True) -> str:
     """Go ``json.MarshalIndent(value, "", indent)`` of a JSON tree (dicts keep their order)."""
     out: list[str] = []
@@ -115,36 +125,62 @@ def protojson_indent(value: Any, indent: str = "    ") -> str:
     return marshal_indent(value, indent, html=False)
 
 
-def _standard(value: Any, depth: int, indent: str, html: bool, out: list[str]) -> None:
+def _standard(value: Any, depth: int, indent: str | None, html: bool, out: list[str]) -> None:
+    """``value`` at nesting ``depth``; ``indent`` None is ``json.Marshal``'s compact form."""
+    inner = "" if indent is None else "\n" + indent * (depth + 1)
+    close = "" if indent is None else "\n" + indent * depth
     if isinstance(value, dict):
         items = _items(value)
         if not items:
             out.append("{}")
             return
         out.append("{")
-        inner = "\n" + indent * (depth + 1)
+        colon = ":" if indent is None else ": "
         for i, (key, item) in enumerate(items):
-            out.append(("," if i else "") + inner + go_string(str(key), html=html) + ": ")
+            out.append(("," if i else "") + inner + go_string(str(key), html=html) + colon)
             _standard(item, depth + 1, indent, html, out)
-        out.append("\n" + indent * depth + "}")
+        out.append(close + "}")
     elif isinstance(value, (list, tuple)):
         if not value:
             out.append("[]")
             return
         out.append("[")
-        inner = "\n" + indent * (depth + 1)
         for i, item in enumerate(value):
             out.append(("," if i else "") + inner)
             _standard(item, depth + 1, indent, html, out)
-        out.append("\n" + indent * depth + "]")
+        out.append(close + "]")
     else:
         out.append(_scalar(value, html))
 
 
 # --- legacy jsonpb with Indent ----------------------------------------------------------------------
-def jsonpb_indent(message: dict[str, Any], indent: str = "    ") -> str:
-    """What ``jsonpb.Marshaler{Indent: indent}.MarshalToString(message)`` writes (see module doc)."""
+IsStruct = Callable[[tuple[str, ...]], bool]
+
+
+def jsonpb_indent(message: dict[str, Any], indent: str = "    ", *, is_struct: IsStruct | None = None) -> str:
+    """What ``jsonpb.Marshaler{Indent: indent}.MarshalToString(message)`` writes (see module doc).
+
+    ``is_struct(path)`` names the ``google.protobuf.Struct`` fields of a tree that is not marked
+    with :class:`GoStruct`: ``path`` is the field names from the top message (a list's items and a
+    map's values have their field's path); a Struct's contents are ``Value`` s, not asked about.
+    """
+    if is_struct is not None:
+        message = _mark_structs(message, (), is_struct)
     return _JsonPb(indent).message(message, "")
+
+
+def _mark_structs(value: Any, path: tuple[str, ...], is_struct: IsStruct) -> Any:
+    """``value`` (at ``path``) with the dicts ``is_struct`` names wrapped in :class:`GoStruct`."""
+    if isinstance(value, list):
+        return [_mark_structs(item, path, is_struct) for item in value]
+    if not isinstance(value, dict) or isinstance(value, GoStruct):
+        return value
+    if path and is_struct(path):
+        return GoStruct(value)
+    if isinstance(value, GoMap):
+        return GoMap({k: _mark_structs(v, path, is_struct) for k, v in value.items()})
+    marked = {k: _mark_structs(v, (*path, str(k)), is_struct) for k, v in value.items()}
+    return GoAnyWkt(marked) if isinstance(value, GoAnyWkt) else marked
 
 
 class _JsonPb:
@@ -184,6 +220,8 @@ class _JsonPb:
     def singular(self, value: Any, ind: str) -> str:  # marshalSingularValue
         if isinstance(value, dict):
             return self.message(value, ind + self.i)
+        if isinstance(value, list):  # a list in a list: no proto field is one; laid out as a field's
+            return self.field(value, ind)
         return _scalar(value, True)
 
     def struct(self, struct: dict[str, Any], ind: str) -> str:  # Struct: its ``fields`` map at ``ind``

@@ -31,10 +31,12 @@ from pydantic import BaseModel, ConfigDict
 from meshlens.errors import UnsupportedDumpError, UsageError
 from meshlens.models.istiod import CDS, ECDS, EDS, LDS, RDS, IstiodState, ProxySync, SyncStatus, short_type
 from meshlens.models.snapshot import Snapshot
+from meshlens.render.gojson import jsonpb_indent
+from meshlens.render.yamlout import go_yaml
 from meshlens.sources.syncz import KIND as SYNCZ_KIND
 from meshlens.views.base import Table
 from meshlens.views.status import _response
-from meshlens.views.status._go import human_duration, json_to_yaml, jsonpb_dumps, parse_rfc3339_ns, to_ns
+from meshlens.views.status._go import human_duration, parse_rfc3339_ns, to_ns
 
 PADDING = 5
 LEGACY_TYPES: tuple[str, ...] = (CDS, LDS, EDS, RDS, ECDS)  # also the types -v 1 always shows
@@ -203,9 +205,9 @@ def render(table: Table, output: str = "table") -> str:
     if output == "table":
         return table.text()
     if output == "json":
-        return "".join(jsonpb_dumps(doc, _response.is_struct) + "\n" for doc in table.raw or [])
+        return "".join(jsonpb_indent(doc, "    ", is_struct=_response.is_struct) + "\n" for doc in table.raw or [])
     if output == "yaml":
-        return "---\n".join(json_to_yaml(doc) + "\n" for doc in table.raw or [])
+        return "---\n".join(go_yaml(doc) + "\n" for doc in table.raw or [])
     raise UsageError(f"unknown output {output!r} (choose from: {', '.join(OUTPUTS)})")
 
 

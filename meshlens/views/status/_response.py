@@ -22,7 +22,8 @@ from __future__ import annotations
 from typing import Any
 
 from meshlens.models.istiod import ControlPlane, IstiodState, ProxySync, SyncStatus, TypeSync
-from meshlens.views.status._go import go_json_compact, go_timestamp, to_ns
+from meshlens.render.gojson import marshal
+from meshlens.views.status._go import go_timestamp, to_ns
 
 CLIENT_CONFIG = "type.googleapis.com/envoy.service.status.v3.ClientConfig"
 # istio's IstioControlPlaneInstance.Info (version.BuildInfo) JSON keys, in Go struct order.
@@ -40,7 +41,7 @@ def identifier(plane: ControlPlane) -> str:
         return plane.id  # the capture's identifier was not JSON: it is the id itself
     info = {key: plane.info.get(key, "") for key in _BUILD_INFO_KEYS}
     info.update({k: v for k, v in plane.info.items() if k not in info})
-    return go_json_compact({"Component": plane.component or "", "ID": plane.id, "Info": info})
+    return marshal({"Component": plane.component or "", "ID": plane.id, "Info": info})
 
 
 def _generic_config(entry: TypeSync) -> dict[str, Any]:
