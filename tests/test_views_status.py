@@ -15,15 +15,11 @@ import yaml
 import meshlens as ml
 from meshlens.errors import UnsupportedDumpError, UsageError
 from meshlens.models.istiod import IstiodState, SyncStatus
+from meshlens.render.gojson import go_string as go_json_string
+from meshlens.render.gojson import jsonpb_indent
+from meshlens.render.yamlout import go_yaml as json_to_yaml
 from meshlens.views.status import ProxyStatusRow, proxy_status, render
-from meshlens.views.status._go import (
-    go_json_string,
-    go_timestamp,
-    human_duration,
-    json_to_yaml,
-    jsonpb_dumps,
-    parse_rfc3339_ns,
-)
+from meshlens.views.status._time import go_timestamp, human_duration, parse_rfc3339_ns
 from tests.conftest import fixture_path
 
 DATA = Path(__file__).resolve().parent / "data" / "syncz"
@@ -375,8 +371,8 @@ def test_go_timestamps_and_strings() -> None:
 
 def test_jsonpb_indents_struct_values_as_go_does() -> None:
     """jsonpb writes Struct (and the Values inside it) one marshal level deeper than plain maps."""
-    text = jsonpb_dumps({"node": {"id": "x", "metadata": {"N": "n", "LABELS": {"app": "a"}, "IPS": ["1"]}}},
-                        lambda path: path[-2:] == ("node", "metadata"))
+    text = jsonpb_indent({"node": {"id": "x", "metadata": {"N": "n", "LABELS": {"app": "a"}, "IPS": ["1"]}}},
+                         "    ", is_struct=lambda path: path[-2:] == ("node", "metadata"))
     assert text == (
         '{\n    "node": {\n        "id": "x",\n        "metadata": {\n'
         '                "IPS": [\n                            "1"\n                        ],\n'

@@ -36,7 +36,7 @@ from meshlens.render.yamlout import go_yaml
 from meshlens.sources.syncz import KIND as SYNCZ_KIND
 from meshlens.views.base import Table
 from meshlens.views.status import _response
-from meshlens.views.status._go import human_duration, parse_rfc3339_ns, to_ns
+from meshlens.views.status._time import human_duration, parse_rfc3339_ns, to_ns
 
 PADDING = 5
 LEGACY_TYPES: tuple[str, ...] = (CDS, LDS, EDS, RDS, ECDS)  # also the types -v 1 always shows

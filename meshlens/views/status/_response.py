@@ -23,7 +23,7 @@ from typing import Any
 
 from meshlens.models.istiod import ControlPlane, IstiodState, ProxySync, SyncStatus, TypeSync
 from meshlens.render.gojson import marshal
-from meshlens.views.status._go import go_timestamp, to_ns
+from meshlens.views.status._time import go_timestamp, to_ns
 
 CLIENT_CONFIG = "type.googleapis.com/envoy.service.status.v3.ClientConfig"
 # istio's IstioControlPlaneInstance.Info (version.BuildInfo) JSON keys, in Go struct order.

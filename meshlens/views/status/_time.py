@@ -5,19 +5,13 @@
 * :func:`go_timestamp`: a ``google.protobuf.Timestamp`` as jsonpb writes it.
 
 Instants are integers: nanoseconds since the Unix epoch, as Go keeps them. The JSON and YAML writers
-are the shared ones (:mod:`meshlens.render.gojson`, :mod:`meshlens.render.yamlout`); the names this
-module gave them before are kept as aliases for existing imports.
+are the shared ones (:mod:`meshlens.render.gojson`, :mod:`meshlens.render.yamlout`).
 """
 
 from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
-from typing import Any
-
-from meshlens.render.gojson import IsStruct, jsonpb_indent
-from meshlens.render.gojson import go_string as go_json_string
-from meshlens.render.yamlout import go_yaml as json_to_yaml
 
 _NS = 1_000_000_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -97,10 +91,4 @@ def go_timestamp(ns: int) -> str:
     return text + "Z"
 
 
-def jsonpb_dumps(message: dict[str, Any], is_struct: IsStruct) -> str:
-    """``message`` as istioctl's ``protomarshal.ToJSONWithIndent(message, "    ")`` writes it."""
-    return jsonpb_indent(message, "    ", is_struct=is_struct)
-
-
-__all__ = ["go_json_string", "go_timestamp", "human_duration", "json_to_yaml", "jsonpb_dumps", "parse_rfc3339_ns",
-           "to_ns"]
+__all__ = ["go_timestamp", "human_duration", "parse_rfc3339_ns", "to_ns"]
