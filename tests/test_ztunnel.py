@@ -436,7 +436,7 @@ def test_sniff_claims_a_dump_cut_to_its_certificates() -> None:
 
 
 @pytest.mark.parametrize(("file", "member", "name"), [
-    ("/tmp/zt-node1.json", None, "zt-node1"),
+    ("captures/zt-node1.json", None, "zt-node1"),
     ("dump.json.gz", None, "dump"),
     ("x.tar.gz", "bug-report/proxies/istio-system/ztunnel-abc12/config_dump", "ztunnel-abc12"),
     ("captures", "ztunnel-abc12/config_dump", "ztunnel-abc12"),

@@ -9,7 +9,7 @@ this package splits names (``tests/test_no_name_splitting.py`` enforces it).
 from __future__ import annotations
 
 from meshlens.models.names._base import NameValue
-from meshlens.models.names.envoy import (
+from meshlens.models.names.envoy_names import (
     DIRECTIONS,
     INTERNAL_LISTENERS,
     SPECIAL_CLUSTERS,
@@ -22,7 +22,7 @@ from meshlens.models.names.envoy import (
     build_srv_subset_key,
     build_subset_key,
 )
-from meshlens.models.names.istio import (
+from meshlens.models.names.istio_names import (
     PROXY_TYPES,
     IstioConfigRef,
     NodeId,
@@ -30,7 +30,7 @@ from meshlens.models.names.istio import (
     SpiffeId,
     WorkloadMetadata,
 )
-from meshlens.models.names.ztunnel import GatewayDestination, NamespacedHostname, NetworkAddress, WorkloadUid
+from meshlens.models.names.ztunnel_names import GatewayDestination, NamespacedHostname, NetworkAddress, WorkloadUid
 
 __all__ = [
     "DIRECTIONS",
