@@ -256,3 +256,21 @@ def test_malformed_resource_is_located_not_a_traceback() -> None:
     err = proxy.clusters[0].validate()
     assert err is not None
     assert err.json_path == "$.configs[0].dynamic_active_clusters[0].cluster.transport_socket_matches"
+
+
+def test_byte_order_marks_are_accepted() -> None:
+    import codecs
+
+    data = json.dumps({"configs": [{"@type": "type.googleapis.com/envoy.admin.v3.ClustersConfigDump",
+                                    "static_clusters": [{"cluster": {"name": "a"}}]}]})
+    assert len(meshlens.load(codecs.BOM_UTF8 + data.encode()).proxy().clusters) == 1
+    assert len(meshlens.load(data.encode("utf-16")).proxy().clusters) == 1
+
+
+def test_junk_entries_are_findings_not_crashes() -> None:
+    snap = meshlens.load({"configs": [{"@type": "type.googleapis.com/envoy.admin.v3.ClustersConfigDump",
+                                       "dynamic_active_clusters": [None, {"cluster": {"name": "a"}}],
+                                       "static_clusters": "nope"}]})
+    assert [c.name for c in snap.proxy().clusters] == ["a"]
+    junk = {f.location.json_path for f in snap.findings if f.code == "ML0007"}
+    assert junk == {"$.configs[0].dynamic_active_clusters[0]", "$.configs[0].static_clusters"}

@@ -157,3 +157,38 @@ def test_drift_frame_has_one_row_per_field() -> None:
     frame = drift.to_frame()
     assert list(frame["path"]) == ["$.connect_timeout", "$.lb_policy"]
     assert "<table>" in drift._repr_html_()
+
+
+def _clusters_dump(active: list[dict], warming: list[dict] | None = None) -> dict:
+    section = {"@type": "type.googleapis.com/envoy.admin.v3.ClustersConfigDump",
+               "dynamic_active_clusters": [{"cluster": c} for c in active]}
+    if warming:
+        section["dynamic_warming_clusters"] = [{"cluster": c} for c in warming]
+    return {"configs": [section]}
+
+
+def test_update_in_flight_is_warming_not_changed() -> None:
+    old = {"name": "x", "type": "STATIC", "connect_timeout": "10s"}
+    new = {"name": "x", "type": "STATIC", "connect_timeout": "5s"}
+    loaded = meshlens.load(_clusters_dump([old], warming=[new]))
+    assert not [f for f in loaded.findings if f.code == "ML0010"]  # active + warming copy is normal
+    drift = meshlens.diff(_clusters_dump([new]), loaded)
+    assert [(r.name, r.status) for r in drift.resources] == [("x", "warming")]
+
+
+def test_rename_pairing_needs_one_candidate_each_side() -> None:
+    def c(port: int) -> dict:
+        return {"name": f"outbound|{port}||a.default.svc.cluster.local", "type": "EDS"}
+
+    drift = meshlens.diff(_clusters_dump([c(9080), c(9081)]), _clusters_dump([c(9082)]))
+    assert {(r.name.split("|")[1], r.status, r.counterpart) for r in drift.resources} == {
+        ("9080", "missing", None), ("9081", "missing", None), ("9082", "added", None)}
+
+
+def test_alpn_order_matters_domain_order_does_not() -> None:
+    a = {"name": "l", "filter_chains": [{"transport_socket": {"typed_config": {
+        "common_tls_context": {"alpn_protocols": ["h2", "http/1.1"]}}}}]}
+    b = json.loads(json.dumps(a))
+    b["filter_chains"][0]["transport_socket"]["typed_config"]["common_tls_context"]["alpn_protocols"].reverse()
+    assert [c.kind for c in compare(canonical(a), canonical(b))] == ["reordered"]
+    assert compare(canonical({"domains": ["a", "b"]}), canonical({"domains": ["b", "a"]})) == []

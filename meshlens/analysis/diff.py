@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections import Counter
 from typing import Any
 
 import orjson
@@ -35,13 +36,13 @@ TYPES = {"CDS": ("clusters", "clusters"), "LDS": ("listeners", "listeners"), "RD
 ORDER_INSENSITIVE = frozenset({
     "domains", "lb_endpoints", "prefix_ranges", "source_prefix_ranges", "direct_source_prefix_ranges",
     "server_names", "application_protocols", "source_ports", "subset_selectors", "keys", "services",
-    "match_subject_alt_names", "alpn_protocols", "health_checks", "retry_on", "endpoints",
+    "match_subject_alt_names", "health_checks", "retry_on", "endpoints",
 })
 # Lists of named items whose order Envoy does not use: keyed by name.
 KEYED = {"virtual_hosts": "name", "clusters": "name"}
 # Lists whose order Envoy uses: a permutation is reported as "reordered".
 ORDERED = frozenset({"filter_chains", "routes", "http_filters", "listener_filters", "transport_socket_matches",
-                     "filters"})
+                     "filters", "alpn_protocols"})
 # Fields a private key hides, and fields Envoy fills in or rewrites on its side of an EDS dump.
 REDACTED = frozenset({"private_key"})
 ENVOY_ADDED = {"health_check_config": {}, "locality": {}}
@@ -199,6 +200,18 @@ def _by_name(resources: list[Resource[Any]], dynamic_only: bool) -> dict[str, Re
     return out
 
 
+def _pending_update(serving: Resource[Any], warming: Resource[Any] | None) -> dict[str, Any] | None:
+    """The new version of a resource Envoy is still warming while the old one serves, if any."""
+    if serving.state == "warming":
+        return None
+    if warming is not None and warming is not serving:
+        return warming.raw
+    pending = serving.other_states.get("warming")  # a listener's warming_state beside its active_state
+    if isinstance(pending, dict) and isinstance(pending.get("listener"), dict):
+        return pending["listener"]
+    return None
+
+
 def _eds_names(proxy: EnvoyProxy) -> set[str]:
     """Assignment names that come from EDS (Envoy lists an empty one for every other cluster too)."""
     names = set()
@@ -213,6 +226,7 @@ def _compare_type(xds: str, a: EnvoyProxy, b: EnvoyProxy, drift: list[ResourceDr
     attr, _ = TYPES[xds]
     left = _by_name(getattr(a, attr), dynamic_only=True)
     right = _by_name(getattr(b, attr), dynamic_only=True)
+    warming = {r.name: r for r in getattr(b, attr) if r.state == "warming" and r.name}
     if xds == "EDS":
         eds = _eds_names(a) | _eds_names(b)
         left = {k: v for k, v in left.items() if k in eds}
@@ -226,6 +240,12 @@ def _compare_type(xds: str, a: EnvoyProxy, b: EnvoyProxy, drift: list[ResourceDr
             status = {"rejected": "rejected", "warming": "warming"}.get(rb.state, "added")
             drift.append(ResourceDrift(type=xds, name=name, status=status,
                                        details=rb.error.details if rb.error else None))
+            continue
+        pending = _pending_update(rb, warming.get(name))
+        if pending is not None and canonical(pending) == canonical(ra.raw):
+            # Envoy holds the intended version but has not finished warming it; the old one serves.
+            drift.append(ResourceDrift(type=xds, name=name, status="warming",
+                                       details="the intended version is warming; the previous one still serves"))
             continue
         if ra.raw == rb.raw and rb.state == "active" and rb.error is None:
             continue  # identical as given: nothing to canonicalise (the common case, and the fast one)
@@ -255,8 +275,12 @@ _DIGITS = re.compile(r"\d+")
 def _pair_renames(xds: str, a: EnvoyProxy, b: EnvoyProxy, found: list[ResourceDrift]) -> list[ResourceDrift]:
     """A resource missing on one side and one added on the other whose names differ only in numbers
     (``…|9080|…`` → ``…|9999|…``) are most likely one resource renamed: compare their contents too."""
-    missing = {_DIGITS.sub("#", r.name): r for r in found if r.status == "missing"}
-    added = {_DIGITS.sub("#", r.name): r for r in found if r.status == "added"}
+    def unique(status: str) -> dict[str, ResourceDrift]:
+        keyed = [(_DIGITS.sub("#", r.name), r) for r in found if r.status == status]
+        counts = Counter(key for key, _ in keyed)
+        return {key: r for key, r in keyed if counts[key] == 1}
+
+    missing, added = unique("missing"), unique("added")
     pairs = {key: (missing[key], added[key]) for key in set(missing) & set(added)}
     if not pairs:
         return found
@@ -271,9 +295,11 @@ def _pair_renames(xds: str, a: EnvoyProxy, b: EnvoyProxy, found: list[ResourceDr
         old, new = pairs[key]
         if r is old:
             out.append(r.model_copy(update={"counterpart": new.name}))
-        else:
+        elif r is new:
             changes = compare(canonical(left[old.name].raw), canonical(right[new.name].raw))
             out.append(r.model_copy(update={"counterpart": old.name, "changes": changes}))
+        else:
+            out.append(r)
     return out
 
 

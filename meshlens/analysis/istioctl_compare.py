@@ -62,7 +62,8 @@ def _listeners(proxy: EnvoyProxy) -> dict[str, Any]:
             warming = dict(r.other_states["warming"])
             entry["warming_state"] = warming
         if r.error is not None:
-            entry["error_state"] = {"failed_configuration": r.error.failed_configuration, "details": r.error.details}
+            entry["error_state"] = {"failed_configuration": r.error.failed_configuration,
+                                    "last_update_attempt": r.error.last_update_attempt, "details": r.error.details}
         entries.append(entry)
     return {"dynamic_listeners": entries}
 

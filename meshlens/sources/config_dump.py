@@ -20,6 +20,7 @@ from meshlens.models.base import (
     ML0004_REJECTED,
     ML0005_WARMING,
     ML0006_UNNAMED_DUPLICATE,
+    ML0007_MALFORMED_RESOURCE,
     ML0009_DRAINING,
     ML0010_DUPLICATE_NAME,
     ML0012_PARTIAL_DUMP,
@@ -106,10 +107,24 @@ class Walker:
             self.finding(ML0009_DRAINING, Severity.INFO, f"{res.KIND} {res.name} is draining",
                          res.json_path, res.KIND, res.name)
 
-    @staticmethod
-    def _entries(section: dict[str, Any], key: str) -> list[Any]:
+    def _entries(self, section: dict[str, Any], key: str, path: str) -> list[tuple[int, dict[str, Any]]]:
+        """The (index, entry) pairs of a state list; entries that are not objects become ML0007 findings."""
         value = section.get(key)
-        return value if isinstance(value, list) else []
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.finding(ML0007_MALFORMED_RESOURCE, Severity.WARNING,
+                         f"{key} is a {type(value).__name__}, expected a list: ignored", f"{path}.{key}")
+            return []
+        out = []
+        for i, entry in enumerate(value):
+            if isinstance(entry, dict):
+                out.append((i, entry))
+            else:
+                self.finding(ML0007_MALFORMED_RESOURCE, Severity.WARNING,
+                             f"{key} entry is {type(entry).__name__}, expected an object: ignored",
+                             f"{path}.{key}[{i}]")
+        return out
 
     # --- sections ---------------------------------------------------------------------------
     def bootstrap(self, section: dict[str, Any], path: str) -> None:
@@ -132,7 +147,7 @@ class Walker:
         bucket = self.proxy.clusters
         for key, state in (("static_clusters", "static"), ("dynamic_active_clusters", "active"),
                            ("dynamic_warming_clusters", "warming")):
-            for i, entry in enumerate(self._entries(section, key)):
+            for i, entry in self._entries(section, key, path):
                 self.cluster_entry(entry, state, f"{path}.{key}[{i}]", bucket)
 
     def cluster_entry(self, entry: dict[str, Any], state: str, path: str, bucket: list[Any]) -> None:
@@ -152,7 +167,7 @@ class Walker:
 
     def endpoints(self, section: dict[str, Any], path: str) -> None:
         for key, state in (("static_endpoint_configs", "static"), ("dynamic_endpoint_configs", "active")):
-            for i, entry in enumerate(self._entries(section, key)):
+            for i, entry in self._entries(section, key, path):
                 self.endpoint_entry(entry, state, f"{path}.{key}[{i}]")
 
     def endpoint_entry(self, entry: dict[str, Any], state: str, path: str) -> None:
@@ -165,18 +180,18 @@ class Walker:
             client_status=entry.get("client_status")))
 
     def listeners(self, section: dict[str, Any], path: str) -> None:
-        for i, entry in enumerate(self._entries(section, "static_listeners")):
+        for i, entry in self._entries(section, "static_listeners", path):
             raw = entry.get("listener")
             if isinstance(raw, dict):
                 self._add(self.proxy.listeners, ListenerResource(
                     str(raw.get("name", "")), "static", raw, self.loc, f"{path}.static_listeners[{i}].listener",
                     last_updated=entry.get("last_updated")))
-        for i, entry in enumerate(self._entries(section, "dynamic_listeners")):
+        for i, entry in self._entries(section, "dynamic_listeners", path):
             self.dynamic_listener(entry, f"{path}.dynamic_listeners[{i}]")
         # v2alpha dumps: one list per state, entries {version_info, listener, last_updated}
         for key, state in (("dynamic_active_listeners", "active"), ("dynamic_warming_listeners", "warming"),
                            ("dynamic_draining_listeners", "draining")):
-            for i, entry in enumerate(self._entries(section, key)):
+            for i, entry in self._entries(section, key, path):
                 raw = entry.get("listener")
                 if isinstance(raw, dict):
                     self._add(self.proxy.listeners, ListenerResource(
@@ -218,7 +233,7 @@ class Walker:
 
     def routes(self, section: dict[str, Any], path: str) -> None:
         for key, state in (("static_route_configs", "static"), ("dynamic_route_configs", "active")):
-            for i, entry in enumerate(self._entries(section, key)):
+            for i, entry in self._entries(section, key, path):
                 self.route_entry(entry, state, f"{path}.{key}[{i}]")
 
     def route_entry(self, entry: dict[str, Any], state: str, path: str) -> None:
@@ -233,7 +248,7 @@ class Walker:
     def secrets(self, section: dict[str, Any], path: str) -> None:
         for key, state in (("static_secrets", "static"), ("dynamic_active_secrets", "active"),
                            ("dynamic_warming_secrets", "warming")):
-            for i, entry in enumerate(self._entries(section, key)):
+            for i, entry in self._entries(section, key, path):
                 self.secret_entry(entry, state, f"{path}.{key}[{i}]")
 
     def secret_entry(self, entry: dict[str, Any], state: str, path: str) -> None:
@@ -248,7 +263,7 @@ class Walker:
             error=ErrorState.from_raw(error) if isinstance(error, dict) else None))
 
     def ecds(self, section: dict[str, Any], path: str) -> None:
-        for i, entry in enumerate(self._entries(section, "ecds_filters")):
+        for i, entry in self._entries(section, "ecds_filters", path):
             self.ecds_entry(entry, f"{path}.ecds_filters[{i}]")
 
     def ecds_entry(self, entry: dict[str, Any], path: str) -> None:
@@ -388,12 +403,14 @@ def _report_gaps(walker: Walker) -> None:
         walker.finding(ML0003_NO_SECRETS, Severity.INFO, "no SecretsConfigDump section in the dump", "$",
                        "secret")
     for bucket in (proxy.clusters, proxy.listeners, proxy.route_configs, proxy.secrets):
-        seen: dict[str, Resource[Any]] = {}
+        seen: dict[tuple[str, str], Resource[Any]] = {}
         for res in bucket:
             if not res.name or res.state == "static":
                 continue
-            if res.name in seen:
+            # An update in flight is normal: the active version serves while the new one warms.
+            key = (res.name, "warming" if res.state == "warming" else "serving")
+            if key in seen:
                 walker.finding(ML0010_DUPLICATE_NAME, Severity.WARNING,
                                f"{res.KIND} {res.name} appears more than once among dynamic resources",
                                res.json_path, res.KIND, res.name)
-            seen[res.name] = res
+            seen[key] = res

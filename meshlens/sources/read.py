@@ -8,6 +8,7 @@ name things in messages.
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import io
 import os
@@ -30,6 +31,7 @@ GZIP_MAGIC = b"\x1f\x8b"
 _LOG_LINE_RE = re.compile(r"^\[\d{4}-\d\d-\d\d[ T]")
 _YAML_KEY_RE = re.compile(r"""^["']?[A-Za-z_@][\w.\-/@]*["']?:(\s|$)""")
 MAX_MEMBER_BYTES = 2 * 1024**3  # refuse absurd archive members (zip bombs)
+MAX_YAML_FALLBACK = 8 * 1024**2  # JSON that fails to parse is retried as YAML only up to this size
 _BINARY_MAGICS = {
     b"\x89PNG": "a PNG image",
     b"%PDF": "a PDF document",
@@ -70,6 +72,18 @@ class Document:
                          json_path=json_path or None)
 
 
+def _strip_bom(data: bytes) -> bytes:
+    """Text saved with a byte-order mark (Windows editors, PowerShell redirection) as plain UTF-8."""
+    if data.startswith(codecs.BOM_UTF8):
+        return data[len(codecs.BOM_UTF8):]
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError:
+            return data
+    return data
+
+
 def _describe_binary(data: bytes) -> str | None:
     for magic, what in _BINARY_MAGICS.items():
         if data.startswith(magic):
@@ -104,6 +118,7 @@ def parse_bytes(data: bytes, location: Location, *, group: str = "", mtime: floa
             raise LoadError(f"corrupt or truncated gzip data ({exc})", file=location.file,
                             member=location.member) from exc
     doc = Document(location=location, group=group, mtime=mtime)
+    data = _strip_bom(data)
     stripped = data.lstrip()
     if not stripped:
         raise doc.error("empty input: expected a JSON, YAML or text capture "
@@ -123,7 +138,8 @@ def parse_bytes(data: bytes, location: Location, *, group: str = "", mtime: floa
                 doc.text = text
                 doc.syntax = "text"
                 return doc
-            value = _try_yaml(text)
+            # (a large document that is not JSON is not flow-style YAML either: skip the slow parser)
+            value = _try_yaml(text) if len(data) <= MAX_YAML_FALLBACK else None
             if not isinstance(value, (dict, list)):
                 raise doc.error(_json_error_hint(data, exc)) from None
             doc.data = value
