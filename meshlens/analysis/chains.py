@@ -12,11 +12,12 @@ later falls to ``default_filter_chain``, not to a less specific group. Where a l
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from meshlens.models.envoy.core import CidrRange, short_type
+from meshlens.analysis.matching import string_match
+from meshlens.models.envoy.core import CidrRange, StringMatcher, short_type
 from meshlens.models.envoy.listener import FilterChain, FilterChainMatch, Listener
 
 
@@ -176,79 +177,175 @@ def _default(listener: Listener, skipped: list[tuple[str, str]], why: str = "no 
 
 
 # --- xds matcher tree (filter_chain_matcher) -------------------------------------------------------
-def _input_value(typed_input: dict[str, Any], conn: Connection) -> str | None:
-    kind = short_type(typed_input.get("@type"))
-    return {
-        "DestinationIPInput": conn.dst_ip,
+# Envoy's matcher semantics (xds.type.matcher.v3.Matcher): an on_match either names an action or nests a
+# matcher. When a nested matcher finds nothing, the search resumes where it left off: an IP matcher tries
+# its next shorter (non-exclusive) range, a prefix map its next shorter prefix, a matcher list its next
+# entry, an exact map goes straight on; then the current matcher's on_no_match, then the parent's. So the
+# action taken is the one of "the most specific on_no_match" that applies. An on_match with
+# ``keep_matching`` is skipped: the search carries on as if it had not matched.
+
+_INPUT_LABELS = {
+    "DestinationIPInput": "destination IP", "DestinationPortInput": "destination port",
+    "SourceIPInput": "source IP", "SourcePortInput": "source port", "DirectSourceIPInput": "direct source IP",
+    "SourceTypeInput": "source type", "ServerNameInput": "SNI", "TransportProtocolInput": "transport protocol",
+    "ApplicationProtocolInput": "ALPN",
+}
+
+
+@dataclass
+class _MatcherWalk:
+    conn: Connection
+    trail: list[str] = field(default_factory=list)
+
+
+def _input(node: dict[str, Any] | None, walk: _MatcherWalk) -> tuple[str, str | None]:
+    """``(label, value)`` of a matcher input; ``None`` is Envoy's "no value" (the input's on_no_match)."""
+    typed = (node or {}).get("typed_config") or {}
+    kind = short_type(typed.get("@type"))
+    conn = walk.conn
+    label = _INPUT_LABELS.get(kind, kind or "input")
+    if kind == "SourceTypeInput":
+        local = _source_type_rank("SAME_IP_OR_LOOPBACK", conn) is not None
+        return label, "local" if local else None
+    dst, src = _ip(conn.dst_ip), _ip(conn.src_ip)
+    values: dict[str, str | None] = {
+        "DestinationIPInput": str(dst) if dst else None,
         "DestinationPortInput": str(conn.dst_port),
-        "SourceIPInput": conn.src_ip,
+        "SourceIPInput": str(src) if src else None,
+        "DirectSourceIPInput": str(src) if src else None,
         "SourcePortInput": str(conn.src_port) if conn.src_port is not None else None,
-        "DirectSourceIPInput": conn.src_ip,
-        "ServerNameInput": conn.server_name or "",
-        "TransportProtocolInput": conn.transport_protocol,
-        "ApplicationProtocolInput": ",".join(f"'{p}'" for p in conn.application_protocols),
-    }.get(kind)
+        "ServerNameInput": conn.server_name or None,
+        "TransportProtocolInput": conn.transport_protocol or None,
+        "ApplicationProtocolInput": ",".join(f"'{p}'" for p in conn.application_protocols) or None,
+    }
+    if kind not in values:
+        walk.trail.append(f"input {kind or '?'} is not modelled (taken as no value)")
+        return label, None
+    return label, values[kind]
 
 
-def _on_match(node: dict[str, Any] | None, conn: Connection, trail: list[str]) -> str | None:
+def _on_match(node: Any, walk: _MatcherWalk) -> str | None:
+    """An on_match (or on_no_match): the chain name it leads to, or None when it leads to no action."""
     if not isinstance(node, dict):
         return None
-    if "matcher" in node:
-        return _eval_matcher(node["matcher"], conn, trail)
-    action = node.get("action") or {}
-    value = (action.get("typed_config") or {}).get("value")
-    return str(value) if value is not None else None
+    if isinstance(node.get("matcher"), dict):
+        name = _eval_matcher(node["matcher"], walk)
+    else:
+        action = node.get("action") or {}
+        value = (action.get("typed_config") or {}).get("value")
+        name = str(value) if value is not None else None
+    if name is not None and node.get("keep_matching"):
+        walk.trail.append(f"{name!r} skipped (keep_matching)")
+        return None
+    return name
 
 
-def _eval_matcher(matcher: dict[str, Any], conn: Connection, trail: list[str]) -> str | None:
-    tree = matcher.get("matcher_tree")
+def _eval_matcher(matcher: dict[str, Any], walk: _MatcherWalk) -> str | None:
+    """A Matcher: its tree or list, else (also when they find nothing) its on_no_match."""
+    tree, listing = matcher.get("matcher_tree"), matcher.get("matcher_list")
+    name = None
     if isinstance(tree, dict):
-        value = _input_value((tree.get("input") or {}).get("typed_config") or {}, conn)
-        if "exact_match_map" in tree and value is not None:
-            entry = (tree["exact_match_map"].get("map") or {}).get(value)
-            if entry is not None:
-                trail.append(f"{value} = exact")
-                return _on_match(entry, conn, trail)
-        if "prefix_match_map" in tree and value is not None:
-            best = max((k for k in (tree["prefix_match_map"].get("map") or {}) if value.startswith(k)),
-                       key=len, default=None)
-            if best is not None:
-                trail.append(f"{value} ^ {best!r}")
-                return _on_match(tree["prefix_match_map"]["map"][best], conn, trail)
-        custom = tree.get("custom_match") or {}
-        cfg = custom.get("typed_config") or {}
-        if short_type(cfg.get("@type")) == "IPMatcher" and value is not None:
-            best_len, best_match = -1, None
-            for rm in cfg.get("range_matchers") or ():
-                length = _prefix_len([CidrRange.model_validate(r) for r in rm.get("ranges") or ()], value)
-                if length is not None and length > best_len:
-                    best_len, best_match = length, rm.get("on_match")
-            if best_match is not None:
-                trail.append(f"{value} in IP range /{best_len}")
-                return _on_match(best_match, conn, trail)
-    for entry in matcher.get("matcher_list", {}).get("matchers") or () if isinstance(
-            matcher.get("matcher_list"), dict) else ():
-        single = (entry.get("predicate") or {}).get("single_predicate") or {}
-        value = _input_value((single.get("input") or {}).get("typed_config") or {}, conn)
-        vm = single.get("value_match") or {}
-        if value is not None and (vm.get("exact") == value or (vm.get("prefix") and value.startswith(vm["prefix"]))):
-            trail.append(f"{value} matched predicate")
-            return _on_match(entry.get("on_match"), conn, trail)
-    if "on_no_match" in matcher:
-        trail.append("on_no_match")
-        return _on_match(matcher["on_no_match"], conn, trail)
+        name = _eval_tree(tree, walk)
+    elif isinstance(listing, dict):
+        name = _eval_list(listing, walk)
+    if name is None and isinstance(matcher.get("on_no_match"), dict):
+        walk.trail.append("on_no_match")
+        name = _on_match(matcher["on_no_match"], walk)
+    return name
+
+
+def _first(candidates: Iterable[tuple[str, Any]], walk: _MatcherWalk) -> str | None:
+    """The first candidate on_match (most specific first) that leads to an action."""
+    for step, on_match in candidates:
+        walk.trail.append(step)
+        name = _on_match(on_match, walk)
+        if name is not None:
+            return name
+        walk.trail.append(f"no chain under {step}")
     return None
+
+
+def _eval_tree(tree: dict[str, Any], walk: _MatcherWalk) -> str | None:
+    label, value = _input(tree.get("input"), walk)
+    if value is None:
+        walk.trail.append(f"no {label}")
+        return None
+    if isinstance(tree.get("exact_match_map"), dict):
+        entries = tree["exact_match_map"].get("map") or {}
+        found = [(f"{label} {value}", entries[value])] if value in entries else []
+    elif isinstance(tree.get("prefix_match_map"), dict):
+        entries = tree["prefix_match_map"].get("map") or {}
+        keys = sorted((k for k in entries if value.startswith(k)), key=len, reverse=True)
+        found = [(f"{label} {value} has prefix {k!r}", entries[k]) for k in keys]
+    else:
+        custom = (tree.get("custom_match") or {}).get("typed_config") or {}
+        kind = short_type(custom.get("@type"))
+        if kind != "IPMatcher":
+            walk.trail.append(f"custom matcher {kind or '?'} is not evaluated")
+            return None
+        found = _ip_candidates(custom, label, value)
+    if not found:
+        walk.trail.append(f"{label} {value}: no entry")
+    return _first(found, walk)
+
+
+def _ip_candidates(cfg: dict[str, Any], label: str, value: str) -> list[tuple[str, Any]]:
+    """IPMatcher entries containing ``value``: longest prefix first, then in order; an ``exclusive`` entry
+    is tried only when it is the most specific one."""
+    nodes: list[tuple[int, int, bool, Any]] = []
+    for index, rm in enumerate(cfg.get("range_matchers") or ()):
+        ranges = [CidrRange.model_validate(r) for r in rm.get("ranges") or () if isinstance(r, dict)]
+        length = _prefix_len(ranges, value) if ranges else None
+        if length is not None:
+            nodes.append((length, index, bool(rm.get("exclusive")), rm.get("on_match")))
+    nodes.sort(key=lambda n: (-n[0], n[1]))
+    return [(f"{label} {value} in a /{length} range", on_match)
+            for i, (length, _index, exclusive, on_match) in enumerate(nodes) if i == 0 or not exclusive]
+
+
+def _predicate(pred: Any, walk: _MatcherWalk) -> bool:
+    if not isinstance(pred, dict):
+        return False
+    if isinstance(pred.get("single_predicate"), dict):
+        single = pred["single_predicate"]
+        label, value = _input(single.get("input"), walk)
+        if isinstance(single.get("value_match"), dict):
+            if value is None:
+                return False
+            ok, _why = string_match(StringMatcher.model_validate(single["value_match"]), value)
+            return ok
+        walk.trail.append(f"custom predicate on {label} is not evaluated")
+        return False
+    if isinstance(pred.get("or_matcher"), dict):
+        return any(_predicate(p, walk) for p in pred["or_matcher"].get("predicate") or ())
+    if isinstance(pred.get("and_matcher"), dict):
+        return all(_predicate(p, walk) for p in pred["and_matcher"].get("predicate") or ())
+    if "not_matcher" in pred:
+        return not _predicate(pred["not_matcher"], walk)
+    return False
+
+
+def _eval_list(listing: dict[str, Any], walk: _MatcherWalk) -> str | None:
+    """A matcher list: entries in order; a matching entry whose on_match finds nothing lets the next try."""
+    entries = [e for e in listing.get("matchers") or () if isinstance(e, dict)]
+    found = ((f"predicate #{i} matched", e.get("on_match")) for i, e in enumerate(entries)
+             if _predicate(e.get("predicate"), walk))
+    name = _first(found, walk)
+    if name is None:
+        walk.trail.append("no matcher_list entry leads to a chain")
+    return name
 
 
 def select_chain(listener: Listener, conn: Connection) -> ChainChoice:
     """The filter chain Envoy uses for ``conn`` on ``listener`` (or why there is none)."""
     if listener.filter_chain_matcher:
-        trail: list[str] = []
-        name = _eval_matcher(listener.filter_chain_matcher, conn, trail)
+        walk = _MatcherWalk(conn)
+        name = _eval_matcher(listener.filter_chain_matcher, walk)
+        trail = ", ".join(walk.trail)
         if name is not None:
             for i, chain in enumerate(listener.filter_chains):
                 if chain.name == name:
-                    return ChainChoice(chain, chain_label(chain, i), "filter_chain_matcher: " + ", ".join(trail))
+                    return ChainChoice(chain, chain_label(chain, i), "filter_chain_matcher: " + trail)
             return _default(listener, [], f"filter_chain_matcher chose {name!r}, which is not a chain here")
-        return _default(listener, [], "filter_chain_matcher matched nothing")
+        return _default(listener, [], f"filter_chain_matcher matched nothing ({trail})")
     return select_by_match(listener, conn)
