@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from meshlens.models.envoy.resources import ClusterResource, EndpointResource, ListenerResource, RouteConfigResource
@@ -18,6 +19,7 @@ from meshlens.models.snapshot import EnvoyProxy
 
 SERVING = ("static", "active")
 WILDCARDS = ("0.0.0.0", "::", "[::]", "")
+ANY_ADDRESS = {4: "0.0.0.0", 6: "::"}
 
 
 def is_ip(value: str) -> bool:
@@ -28,11 +30,36 @@ def is_ip(value: str) -> bool:
     return True
 
 
+@lru_cache(maxsize=8192)
+def norm_ip(value: str) -> str:
+    """``value`` in canonical form (``[FD00:0::5]`` -> ``fd00::5``) when it is an IP, else unchanged."""
+    try:
+        return ipaddress.ip_address(value.strip("[]")).compressed
+    except ValueError:
+        return value
+
+
+@lru_cache(maxsize=8192)
+def ip_version(value: str | None) -> int | None:
+    """4 or 6 for an IP address, None otherwise."""
+    if not value:
+        return None
+    try:
+        return ipaddress.ip_address(value.strip("[]")).version
+    except ValueError:
+        return None
+
+
 def _socket(raw: dict[str, Any]) -> tuple[str, int] | None:
     sa = (raw.get("address") or {}).get("socket_address")
     if not isinstance(sa, dict):
         return None
     return str(sa.get("address", "")), int(sa.get("port_value", 0) or 0)
+
+
+def _ipv4_compat(raw: dict[str, Any]) -> bool:
+    sa = (raw.get("address") or {}).get("socket_address")
+    return isinstance(sa, dict) and bool(sa.get("ipv4_compat"))
 
 
 @dataclass
@@ -82,9 +109,11 @@ class VhostIndex:
 @dataclass
 class ProxyIndex:
     proxy: EnvoyProxy
-    by_address: dict[tuple[str, int], ListenerResource] = field(default_factory=dict)
-    by_port_wildcard: dict[int, ListenerResource] = field(default_factory=dict)
+    by_address: dict[tuple[str, int], ListenerResource] = field(default_factory=dict)  # (norm_ip, port)
+    by_port_wildcard: dict[tuple[int, int], ListenerResource] = field(default_factory=dict)  # (4|6, port)
+    v4_compat_ports: set[int] = field(default_factory=set)  # ports whose "::" listener has ipv4_compat
     original_dst: list[ListenerResource] = field(default_factory=list)
+    internal: list[ListenerResource] = field(default_factory=list)  # internal_listener: no socket address
     listeners_by_name: dict[str, ListenerResource] = field(default_factory=dict)
     route_configs: dict[str, RouteConfigResource] = field(default_factory=dict)
     clusters: dict[str, ClusterResource] = field(default_factory=dict)
@@ -92,24 +121,32 @@ class ProxyIndex:
     assignments: dict[str, EndpointResource] = field(default_factory=dict)
     _vhosts: dict[int, VhostIndex] = field(default_factory=dict)
     _host_vips: dict[str, list[str]] | None = None
+    own_ips: tuple[str, ...] = ()  # the proxy's own IPs (from its node id), canonical form
 
     @classmethod
     def build(cls, proxy: EnvoyProxy) -> ProxyIndex:
         idx = cls(proxy)
+        idx.own_ips = tuple(norm_ip(ip) for ip in proxy.ips)
         for res in proxy.listeners:
             if res.state not in SERVING:
                 continue
             if res.name:
                 idx.listeners_by_name.setdefault(res.name, res)
-            addresses = [_socket(res.raw)]
+            if "internal_listener" in res.raw:
+                idx.internal.append(res)
+            addresses = [(_socket(res.raw), _ipv4_compat(res.raw))]
             for extra in res.raw.get("additional_addresses") or ():
-                addresses.append(_socket(extra) if isinstance(extra, dict) else None)
-            for addr in addresses:
-                if addr is None:
+                if isinstance(extra, dict):  # {"address": {"socket_address": ...}}
+                    addresses.append((_socket(extra), _ipv4_compat(extra)))
+            for sock, compat in addresses:
+                if sock is None:
                     continue
-                ip, port = addr
-                if ip in WILDCARDS:
-                    idx.by_port_wildcard.setdefault(port, res)
+                ip, port = norm_ip(sock[0]), sock[1]
+                if ip in ANY_ADDRESS.values() or not sock[0]:
+                    version = 6 if ":" in ip else 4
+                    ip = ANY_ADDRESS[version]
+                    if idx.by_port_wildcard.setdefault((version, port), res) is res and version == 6 and compat:
+                        idx.v4_compat_ports.add(port)
                 idx.by_address.setdefault((ip, port), res)
             if res.raw.get("use_original_dst"):
                 idx.original_dst.append(res)
@@ -155,9 +192,10 @@ class ProxyIndex:
                 if not host:
                     continue
                 for domain in vh.get("domains") or ():
-                    name = str(domain).rsplit(":", 1)[0] if not str(domain).startswith("[") else str(domain)
+                    text = str(domain)
+                    name = text.rsplit(":", 1)[0] if not text.startswith("[") else text.split("]", 1)[0] + "]"
                     if is_ip(name):
-                        add(host, name.strip("[]"))
+                        add(host, norm_ip(name))
         for res in self.listeners_by_name.values():
             addr = _socket(res.raw)
             if addr is None or addr[0] in WILDCARDS or not is_ip(addr[0]):
@@ -168,9 +206,26 @@ class ProxyIndex:
                     if isinstance(cluster, str):
                         parsed_cluster = ClusterName.parse(cluster)
                         if parsed_cluster.host:
-                            add(parsed_cluster.host, addr[0])
+                            add(parsed_cluster.host, norm_ip(addr[0]))
         self._host_vips = out
         return out
+
+    # --- listener lookups -------------------------------------------------------------------------
+    def exact(self, ip: str | None, port: int) -> ListenerResource | None:
+        """The listener bound to exactly ``ip:port`` (addresses compared in canonical form)."""
+        return self.by_address.get((norm_ip(ip), port)) if ip else None
+
+    def wildcard(self, ip: str | None, port: int) -> ListenerResource | None:
+        """The wildcard listener Envoy hands ``ip:port`` to: ``0.0.0.0`` for IPv4, ``::`` for IPv6; an
+        IPv4 address also reaches ``::`` when that listener has ``ipv4_compat``. With no ``ip`` (an
+        address outside what the capture knows) IPv4 is tried first, then IPv6."""
+        version = ip_version(ip)
+        if version == 6:
+            return self.by_port_wildcard.get((6, port))
+        found = self.by_port_wildcard.get((4, port))
+        if found is None and (version is None or port in self.v4_compat_ports):
+            found = self.by_port_wildcard.get((6, port))
+        return found
 
 
 def index_for(proxy: EnvoyProxy) -> ProxyIndex:

@@ -849,3 +849,345 @@ def source_match(c: Ctx) -> LabConfig:
     c.probe("127.0.0.1:9500", "svc.example", "/", expect="r-sp-local-port", proxy_src="127.0.0.1:4444",
             proxy_dst="127.0.0.1:9500", versions=("2",))
     return c.config("source matching via PROXY protocol", ls, backend_clusters("c-a"))
+
+
+# ---------------------------------------------------------------------------------------------------
+_T_STRING = "type.googleapis.com/google.protobuf.StringValue"
+_T_IP_MATCHER = "type.googleapis.com/xds.type.matcher.v3.IPMatcher"
+
+
+def _fcm_action(chain_name: str, **extra: Any) -> Json:
+    return {"action": {"name": chain_name, "typed_config": {"@type": _T_STRING, "value": chain_name}}, **extra}
+
+
+def _fcm_input(kind: str) -> Json:
+    return {"name": kind, "typed_config": {
+        "@type": f"type.googleapis.com/envoy.extensions.matching.common_inputs.network.v3.{kind}"}}
+
+
+def _fcm_tree(kind: str, on_no_match: Json | None = None, **tree: Any) -> Json:
+    out: Json = {"matcher_tree": {"input": _fcm_input(kind), **tree}}
+    if on_no_match is not None:
+        out["on_no_match"] = on_no_match
+    return out
+
+
+def _fcm_exact(kind: str, entries: dict[str, Json], on_no_match: Json | None = None) -> Json:
+    return _fcm_tree(kind, on_no_match, exact_match_map={"map": entries})
+
+
+def _fcm_ip(kind: str, ranges: list[tuple[str, int, Json, bool]], on_no_match: Json | None = None) -> Json:
+    matchers = [{"ranges": [{"address_prefix": ip, "prefix_len": n}], "on_match": om, **({"exclusive": True} if ex
+                                                                                        else {})}
+                for ip, n, om, ex in ranges]
+    return _fcm_tree(kind, on_no_match, custom_match={"name": "ip", "typed_config": {
+        "@type": _T_IP_MATCHER, "range_matchers": matchers}})
+
+
+@_config
+def matcher_tree_fallback(c: Ctx) -> LabConfig:
+    """filter_chain_matcher (xds matcher tree): when a nested matcher finds nothing Envoy resumes with the
+    next shorter IP range (skipping exclusive ones), the next shorter prefix, the next matcher_list entry,
+    then the most specific on_no_match."""
+    L = c.log
+    never = _fcm_exact("SourcePortInput", {"1": _fcm_action("fm-a")})  # fails: no probe comes from port 1
+    nested = {
+        # nested IP map fails, no on_no_match of its own: the top level's on_no_match
+        "8000": {"matcher": _fcm_exact("DestinationIPInput", {"127.0.0.9": _fcm_action("fm-a")})},
+        # IPMatcher: the /24 branch fails, the /8 entry matches
+        "8001": {"matcher": _fcm_ip("DestinationIPInput", [("127.0.0.0", 24, {"matcher": never}, False),
+                                                           ("127.0.0.0", 8, _fcm_action("fm-ip8"), False)])},
+        # an exclusive entry is tried only when it is the most specific one
+        "8002": {"matcher": _fcm_ip("DestinationIPInput", [("127.0.0.0", 24, {"matcher": never}, False),
+                                                           ("127.0.0.0", 16, _fcm_action("fm-excl"), True),
+                                                           ("127.0.0.0", 8, _fcm_action("fm-ip8-2"), False)])},
+        # prefix map: the longest prefix's subtree fails, a shorter prefix matches; no prefix: on_no_match
+        "8003": {"matcher": _fcm_tree("DestinationIPInput", _fcm_action("fm-nested-nomatch"), prefix_match_map={
+            "map": {"127.0.0.1": {"matcher": never}, "127.0.0": _fcm_action("fm-prefix-short")}})},
+        # matcher_list: the first matching entry's subtree fails, the next entry matches
+        "8004": {"matcher": {"matcher_list": {"matchers": [
+            {"predicate": {"single_predicate": {"input": _fcm_input("DestinationIPInput"),
+                                                "value_match": {"exact": "127.0.0.1"}}},
+             "on_match": {"matcher": never}},
+            {"predicate": {"single_predicate": {"input": _fcm_input("DestinationIPInput"),
+                                                "value_match": {"prefix": "127.0."}}},
+             "on_match": _fcm_action("fm-list-second")}]},
+            "on_no_match": _fcm_action("fm-list-nomatch")}},
+        # a nested on_no_match that itself finds nothing: up to the top level's on_no_match
+        "8005": {"matcher": _fcm_exact("DestinationIPInput", {"127.0.0.9": _fcm_action("fm-a")},
+                                       on_no_match={"matcher": never})},
+        # the IPMatcher's own on_no_match is more specific than the top level's
+        "8006": {"matcher": _fcm_ip("DestinationIPInput", [("127.0.0.0", 24, {"matcher": never}, False)],
+                                    on_no_match=_fcm_action("fm-ip-nomatch"))},
+        # (keep_matching is left out: Envoy 1.40 crashes on a connection that reaches one here)
+    }
+    matcher = _fcm_exact("DestinationPortInput", nested, on_no_match=_fcm_action("fm-fallback"))
+    names = ["fm-a", "fm-fallback", "fm-ip8", "fm-excl", "fm-ip8-2", "fm-prefix-short", "fm-nested-nomatch",
+             "fm-list-second", "fm-list-nomatch", "fm-ip-nomatch"]
+    ls = [listener("fcm-tree", "0.0.0.0", 8000, [chain(n, [one_route_hcm(c, f"r-{n}")]) for n in names], L,
+                   additional=[("0.0.0.0", p) for p in range(8001, 8008)], filter_chain_matcher=matcher)]
+    for connect, exp in [("127.0.0.1:8000", "r-fm-fallback"), ("127.0.0.1:8001", "r-fm-ip8"),
+                         ("127.1.0.1:8001", "r-fm-ip8"), ("127.0.0.1:8002", "r-fm-ip8-2"),
+                         ("127.0.1.1:8002", "r-fm-excl"), ("127.0.0.1:8003", "r-fm-prefix-short"),
+                         ("127.0.0.12:8003", "r-fm-prefix-short"), ("127.0.5.1:8003", "r-fm-nested-nomatch"),
+                         ("127.0.0.1:8004", "r-fm-list-second"), ("127.9.0.1:8004", "r-fm-list-nomatch"),
+                         ("127.0.0.1:8005", "r-fm-fallback"), ("127.0.0.1:8006", "r-fm-ip-nomatch"),
+                         ("127.0.0.1:8007", "r-fm-fallback")]:
+        c.probe(connect, expect=exp, versions=("1.1", "2"))
+    return c.config("filter_chain_matcher fallback (xds matcher tree)", ls, backend_clusters("c-a"))
+
+
+@_config
+def route_re2_grpc_tls(c: Ctx) -> LabConfig:
+    """RE2 syntax Python's re reads differently or rejects (POSIX classes, \\pL, \\p{Greek}, \\z, named groups,
+    \\Q..\\E, flags); the grpc route matcher's content-type test; tls_context on a plaintext request."""
+    L = c.log
+    H = headers_match
+    routes = [
+        route("re-posix", match(regex="/a/[[:digit:]]+"), cluster="c-a"),
+        route("re-posix-neg", match(regex="/an/[[:^alpha:]]+"), cluster="c-a"),
+        route("re-unicode", match(regex="/b/\\pL+"), cluster="c-a"),
+        route("re-greek", match(regex="/g/\\p{Greek}+"), cluster="c-a"),
+        route("re-z", match(regex="/z/x\\z"), cluster="c-a"),
+        route("re-named", match(regex="/n/(?P<id>[0-9]+)"), cluster="c-a"),
+        route("re-quote", match(regex="/q/\\Qa.b\\E"), cluster="c-a"),
+        route("re-flags", match(regex="(?i)/ci/abc"), cluster="c-a"),
+        route("re-hdr", match(prefix="/h", headers=[H("x-v", regex="v[[:digit:]]+\\pL?")]), cluster="c-a"),
+        route("grpc", {**match(prefix="/grpc"), "grpc": {}}, cluster="c-a"),
+        route("tls-presented", {**match(prefix="/tls/p"), "tls_context": {"presented": True}}, cluster="c-a"),
+        route("tls-validated", {**match(prefix="/tls/v"), "tls_context": {"validated": True}}, cluster="c-a"),
+        route("tls-not-presented", {**match(prefix="/tls/"), "tls_context": {"presented": False}}, cluster="c-a"),
+        route("tls-not-validated", {**match(prefix="/tlsn"), "tls_context": {"validated": False}}, cluster="c-a"),
+        route("re-fallback", match(prefix="/"), cluster="c-a"),
+    ]
+    rc = route_config("rc-re2", [vhost("vh-re2", ["*"], routes)])
+    ls = [listener("re2", "127.0.0.1", 8000, [chain("ch-re2", [hcm("re2", L, route_config=rc)])], L)]
+    cases: list[tuple[str, dict[str, str], str]] = [
+        ("/a/123", {}, "re-posix"), ("/a/12x", {}, "re-fallback"), ("/an/123", {}, "re-posix-neg"),
+        ("/an/1a", {}, "re-fallback"), ("/b/abc", {}, "re-unicode"), ("/b/ab1", {}, "re-fallback"),
+        ("/g/abc", {}, "re-fallback"), ("/z/x", {}, "re-z"), ("/z/xy", {}, "re-fallback"), ("/n/42", {}, "re-named"),
+        ("/q/a.b", {}, "re-quote"), ("/q/axb", {}, "re-fallback"), ("/CI/ABC", {}, "re-flags"),
+        ("/h", {"x-v": "v1"}, "re-hdr"), ("/h", {"x-v": "v12x"}, "re-hdr"), ("/h", {"x-v": "v"}, "re-fallback"),
+        ("/tls/p", {}, "tls-not-presented"), ("/tls/v", {}, "tls-not-presented"), ("/tlsn", {}, "tls-not-validated"),
+    ]
+    for ctype, exp in [("application/grpc", "grpc"), ("application/grpc+proto", "grpc"),
+                       ("application/grpc-web+proto", "re-fallback"), ("application/grpc-web", "re-fallback"),
+                       ("application/grpc;charset=utf-8", "re-fallback"), ("application/GRPC", "re-fallback"),
+                       ("application/grpcx", "re-fallback"), ("text/plain", "re-fallback")]:
+        cases.append(("/grpc", {"content-type": ctype}, exp))
+    cases.append(("/grpc", {}, "re-fallback"))
+    for path, headers, exp in cases:
+        c.probe("127.0.0.1:8000", "svc.example", path, headers=headers, expect=exp, versions=("1.1", "2"))
+    c.probe("127.0.0.1:8000", "svc.example", "/grpc", headers={"content-type": "application/grpc"}, method="POST",
+            expect="grpc")
+    return c.config("RE2 syntax, gRPC and tls_context route matchers", ls, backend_clusters("c-a"))
+
+
+# ---------------------------------------------------------------------------------------------------
+@_config
+def hcm_paths(c: Ctx) -> LabConfig:
+    """Path normalisation before routing: normalize_path (percent-decoded unreserved characters, dot
+    segments, backslashes, characters escaped), merge_slashes, path_with_escaped_slashes_action
+    UNESCAPE_AND_FORWARD, each alone and combined; redirects see the normalised path."""
+    L = c.log
+
+    def rc(tag: str) -> Json:
+        return route_config(f"rc-{tag}", [vhost(f"vh-{tag}", ["*"], [
+            route(f"{tag}-exact", match(path="/exact"), direct_response={"status": 200}),
+            route(f"{tag}-admin", match(prefix="/admin/"), direct_response={"status": 200}),
+            route(f"{tag}-ab", match(path="/a/b"), direct_response={"status": 200}),
+            route(f"{tag}-rd", match(prefix="/rd/"), redirect={"host_redirect": "new.example"}),
+            route(f"{tag}-fallback", match(prefix="/"), direct_response={"status": 200}),
+        ])])
+
+    variants = {
+        "np": (8000, {"normalize_path": True}),
+        "npesc": (8001, {"normalize_path": True, "path_with_escaped_slashes_action": "UNESCAPE_AND_FORWARD"}),
+        "ms": (8002, {"merge_slashes": True}),
+        "esc": (8003, {"path_with_escaped_slashes_action": "UNESCAPE_AND_FORWARD"}),
+        "npms": (8004, {"normalize_path": True, "merge_slashes": True,
+                        "path_with_escaped_slashes_action": "KEEP_UNCHANGED"}),
+    }
+    ls = [listener(tag, "127.0.0.1", port, [chain(f"ch-{tag}", [hcm(tag, L, route_config=rc(tag), **kw)])], L)
+          for tag, (port, kw) in variants.items()]
+    # path -> route suffix per variant (np, npesc, ms, esc, npms), as Envoy 1.40 answered
+    table = [
+        ("/x/../exact", "exact", "exact", "fallback", "fallback", "exact"),
+        ("/%2e%2e/exact", "exact", "exact", "fallback", "fallback", "exact"),
+        ("/a/%2E%2e/exact", "exact", "exact", "fallback", "fallback", "exact"),
+        ("/ex%61ct", "exact", "exact", "fallback", "fallback", "exact"),
+        ("/ex%41ct", "fallback", "fallback", "fallback", "fallback", "fallback"),
+        ("//exact", "fallback", "fallback", "exact", "fallback", "exact"),
+        ("/a\\..\\exact", "exact", "exact", "fallback", "fallback", "exact"),
+        ("/a%5C..%5Cexact", "fallback", "exact", "fallback", "fallback", "fallback"),
+        ("/public/..%2Fadmin/x", "fallback", "admin", "fallback", "fallback", "fallback"),
+        ("/public/..%2fadmin/x", "fallback", "admin", "fallback", "fallback", "fallback"),
+        ("/a%2Fb", "fallback", "ab", "fallback", "ab", "fallback"),
+        ("/a%2fb?q=%2F/../x", "fallback", "ab", "fallback", "ab", "fallback"),
+        ("/public/../admin/x", "admin", "admin", "fallback", "fallback", "admin"),
+        ("/admin//x/../y", "admin", "admin", "admin", "admin", "admin"),
+        ("/x/..//exact", "fallback", "fallback", "fallback", "fallback", "exact"),
+        ("/exact/.", "fallback", "fallback", "fallback", "fallback", "fallback"),
+        ("/a/b/../b", "ab", "ab", "fallback", "fallback", "ab"),
+        ("/a//b", "fallback", "fallback", "ab", "fallback", "ab"),
+        ("/a/./b?x=/../y", "ab", "ab", "fallback", "fallback", "ab"),
+        ("/a{b}", "fallback", "fallback", "fallback", "fallback", "fallback"),
+    ]
+    for path, *routes in table:
+        for (tag, (port, _)), suffix in zip(variants.items(), routes, strict=True):
+            c.probe(f"127.0.0.1:{port}", "svc.example", path, expect=f"DR:{tag}-{suffix}")
+    for tag, (port, _) in variants.items():
+        for path in ("/rd/x/../y?q=1", "/rd//a/%7Eb", "/rd/a%2Fb/../c"):
+            c.probe(f"127.0.0.1:{port}", "svc.example", path, expect=f"REDIR:{tag}-rd")
+        for path in ("/x/../exact", "//exact", "/a%2Fb"):
+            c.probe(f"127.0.0.1:{port}", "svc.example", path, versions=("2",))
+    return c.config("path normalisation before routing (normalize_path, merge_slashes, escaped slashes)", ls,
+                    backend_clusters("c-a"))
+
+
+# ---------------------------------------------------------------------------------------------------
+@_config
+def hcm_requests(c: Ctx) -> LabConfig:
+    """What the connection manager does to a request before routing, and redirect Locations: require_tls
+    (ALL, EXTERNAL_ONLY) answering 301; x-forwarded-proto (kept, added, overwritten under
+    use_remote_address) and x-request-id (generated unless generate_request_id is false) as route
+    headers and as the redirect scheme; internal_address_config; strip_trailing_host_dot and the
+    strip_*_host_port options changing the Host redirects see; path_redirect with a query, prefix_rewrite
+    on a regex route, a relative path_redirect."""
+    L = c.log
+
+    def rc(tag: str) -> Json:
+        def dr(name: str, m: Json) -> Json:
+            return route(f"{tag}-{name}", m, direct_response={"status": 200})
+
+        def rd(name: str, m: Json, **redirect: Any) -> Json:
+            return route(f"{tag}-{name}", m, redirect=redirect)
+
+        H = headers_match
+        return route_config(f"rc-{tag}", [
+            vhost(f"{tag}-secure", ["secure.example", "secure.example:*"], [dr("secure", match(prefix="/"))],
+                  require_tls="ALL"),
+            vhost(f"{tag}-ext", ["ext.example"], [dr("ext", match(prefix="/"))], require_tls="EXTERNAL_ONLY"),
+            vhost(f"{tag}-empty", ["empty.example"], [], require_tls="ALL"),
+            vhost(f"{tag}-dot", ["dot.example"], [dr("dot", match(prefix="/"))]),
+            vhost(f"{tag}-dotport", ["dot.example:8104", "dot.example:8105"], [dr("dotport", match(prefix="/"))]),
+            vhost(f"{tag}-any", ["*"], [
+                dr("xfp-http", match(prefix="/xfp", headers=[H("x-forwarded-proto", exact="http")])),
+                dr("xfp-https", match(prefix="/xfp", headers=[H("x-forwarded-proto", exact="https")])),
+                dr("rid", match(prefix="/rid", headers=[H("x-request-id", present=True)])),
+                rd("tohttps", match(prefix="/tohttps"), https_redirect=True),
+                rd("tohttp", match(prefix="/tohttp"), scheme_redirect="http"),
+                rd("keep", match(prefix="/keep"), host_redirect="k.example"),
+                rd("same", match(prefix="/same"), path_redirect="/moved"),
+                rd("pathq", match(prefix="/pq"), path_redirect="/p?new=1", strip_query=True),
+                rd("re-prefix", match(regex="/re/.*"), prefix_rewrite="/new"),
+                rd("path-prefix", match(path="/pp"), prefix_rewrite="/np"),
+                rd("rel", match(prefix="/rel"), path_redirect="rel"),
+                dr("fallback", match(prefix="/")),
+            ]),
+        ])
+
+    variants = {
+        "plain": (8100, {}),
+        "remote": (8101, {"use_remote_address": True}),
+        "noid": (8102, {"generate_request_id": False}),
+        "internal": (8103, {"use_remote_address": True, "internal_address_config": {
+            "cidr_ranges": [{"address_prefix": "127.0.0.0", "prefix_len": 8}]}}),
+        "stripany": (8104, {"strip_trailing_host_dot": True, "strip_any_host_port": True}),
+        "stripmatch": (8105, {"strip_trailing_host_dot": True, "strip_matching_host_port": True}),
+    }
+    ls = [listener(tag, "127.0.0.1", port, [chain(f"ch-{tag}", [hcm(tag, L, route_config=rc(tag), **kw)])], L)
+          for tag, (port, kw) in variants.items()]
+    https = {"x-forwarded-proto": "https"}
+    cases: list[tuple[str, str, dict[str, str]]] = [
+        ("secure.example", "/p?q=1", {}), ("secure.example:80", "/p", {}), ("secure.example:8000", "/p", {}),
+        ("secure.example", "/p", https), ("secure.example", "/p", {"x-forwarded-proto": "HTTPS"}),
+        ("ext.example", "/p", {}), ("ext.example", "/p", {"x-envoy-internal": "true"}), ("ext.example", "/p", https),
+        ("empty.example", "/p", {}), ("h", "/xfp", {}), ("h", "/xfp", https), ("h", "/rid", {}),
+        ("h", "/rid", {"x-request-id": "mine"}), ("h:443", "/tohttp", https), ("h:443", "/tohttp", {}),
+        ("h:80", "/tohttps", {}), ("h:443", "/keep", https), ("h:8000", "/same", {}), ("h:8104", "/same", {}),
+        ("h:8105", "/same", {}), ("h.:8105", "/same", {}), ("dot.example.", "/", {}), ("dot.example.:8104", "/", {}),
+        ("dot.example.:8105", "/", {}), ("dot.example:8105", "/", {}), ("DOT.example.", "/", {}),
+        ("h", "/pq?old=1", {}), ("h", "/re/x?k=1", {}), ("h", "/pp?k=1", {}), ("h", "/rel", {}),
+    ]
+    for port, _ in variants.values():
+        for host, path, headers in cases:
+            c.probe(f"127.0.0.1:{port}", host, path, headers=headers)
+    for host, path, headers in cases[:6]:
+        c.probe("127.0.0.1:8100", host, path, headers=headers, versions=("1.0", "2"))
+    return c.config("connection-manager request changes, require_tls, redirect Locations", ls,
+                    backend_clusters("c-a"))
+
+
+# ---------------------------------------------------------------------------------------------------
+@_config
+def inbound_sidecar(c: Ctx) -> LabConfig:
+    """Traffic to the pod's own IP with Istio's inbound iptables: every port is redirected to the INBOUND
+    listener (virtualInbound, original_dst) except 15008/15090/15021/15020, which reach the listener bound
+    there (or nothing); strip_matching_host_port compares the Host port with the original destination
+    port, not 15006."""
+    L = c.log
+    pod = "10.0.0.1"
+    rc_in = route_config("rc-inbound", [
+        vhost("in-svc", ["svc"], [route("in-svc", match(prefix="/"), direct_response={"status": 200})]),
+        vhost("in-svc15006", ["svc:15006"], [route("in-svc15006", match(prefix="/"), direct_response={"status": 200})]),
+        vhost("in-any", ["*"], [route("in-any", match(prefix="/"), direct_response={"status": 200})]),
+    ])
+    rc_health = route_config("rc-health", [vhost("hz", ["*"], [
+        route("hz-ready", match(path="/healthz/ready"), direct_response={"status": 200}),
+        route("hz-other", match(prefix="/"), direct_response={"status": 404})])])
+    ls = [
+        listener("virtualInbound", "0.0.0.0", 15006, [
+            chain("inb-9080", [hcm("inb9080", L, route_config=rc_in, strip_matching_host_port=True)],
+                  {"destination_port": 9080}),
+            chain("inb-7070", [tcp_proxy("inb7070", L, "c-tcp")], {"destination_port": 7070}),
+        ], L, listener_filters=["original_dst", "http_inspector"], traffic_direction="INBOUND"),
+        listener("0.0.0.0_15021", "0.0.0.0", 15021, [chain("ch-15021", [hcm("hz", L, route_config=rc_health)])], L),
+    ]
+    for host, exp in [("svc:9080", "DR:in-svc"), ("svc", "DR:in-svc"), ("svc:15006", "DR:in-svc15006"),
+                      ("svc:1", "DR:in-any"), ("SVC:9080", "DR:in-svc")]:
+        c.probe(f"{pod}:9080", host, "/", expect=exp, versions=VERSIONS)
+    c.probe(f"{pod}:7070", "svc", "/", expect="TCP:c-tcp")
+    c.probe(f"{pod}:15021", f"{pod}:15021", "/healthz/ready", expect="DR:hz-ready", versions=VERSIONS)
+    c.probe(f"{pod}:15021", "x", "/other", expect="DR:hz-other")
+    c.probe(f"{pod}:15020", "x", "/", expect="NOLISTENER")
+    setup = [["ip", "addr", "add", f"{pod}/32", "dev", "lo"],
+             ["iptables", "-t", "nat", "-A", "OUTPUT", "-p", "tcp", "-d", pod, "-m", "multiport", "--dports",
+              "15008,15090,15021,15020", "-j", "RETURN"],
+             ["iptables", "-t", "nat", "-A", "OUTPUT", "-p", "tcp", "-d", pod, "-j", "REDIRECT", "--to-ports",
+              "15006"]]
+    cfg = c.config("inbound traffic to the pod IP (Istio iptables)", ls, backend_clusters("c-tcp"),
+                   requires=["iptables"], netns_setup=setup)
+    cfg.bootstrap["node"]["id"] = f"sidecar~{pod}~pod.ns~ns.svc.cluster.local"  # the proxy's own IP
+    return cfg
+
+
+# ---------------------------------------------------------------------------------------------------
+@_config
+def address_family(c: Ctx) -> LabConfig:
+    """Original-destination hand-off respects the address family: an IPv4 destination goes to the
+    0.0.0.0 listener of its port, never to a "::" one unless that has ipv4_compat (PROXY protocol
+    restores the IPv4 destinations; the client has no IPv6)."""
+    L = c.log
+
+    def dr_chain(name: str) -> list[Json]:
+        rc = route_config(f"rc-{name}", [vhost(f"vh-{name}", ["*"], [
+            route(f"r-{name}", match(prefix="/"), direct_response={"status": 200})])])
+        return [chain(f"ch-{name}", [hcm(name, L, route_config=rc)])]
+
+    compat = listener("compat6_7002", "::", 7002, dr_chain("compat6"), L, bind_to_port=False)
+    compat["address"]["socket_address"]["ipv4_compat"] = True
+    ls = [
+        listener("virtualOutbound", "127.0.0.1", 15001, dr_chain("catch"), L, listener_filters=["proxy_protocol"],
+                 use_original_dst=True, traffic_direction="OUTBOUND"),
+        listener("v4_9080", "0.0.0.0", 9080, dr_chain("v4"), L, bind_to_port=False),
+        listener("v6_9080", "::", 9080, dr_chain("v6"), L, bind_to_port=False),
+        listener("only4_7000", "0.0.0.0", 7000, dr_chain("only4"), L, bind_to_port=False),
+        listener("only6_7001", "::", 7001, dr_chain("only6"), L, bind_to_port=False),
+        compat,
+    ]
+    for dst, exp in [("10.0.0.5:9080", "DR:r-v4"), ("10.0.0.5:7000", "DR:r-only4"), ("10.0.0.5:7001", "DR:r-catch"),
+                     ("10.0.0.5:7002", "DR:r-compat6"), ("10.0.0.5:7003", "DR:r-catch")]:
+        c.probe("127.0.0.1:15001", "svc.example", "/", expect=exp, proxy_src="auto", proxy_dst=dst,
+                versions=("1.1", "2"))
+    return c.config("original-destination hand-off by address family", ls, backend_clusters("c-a"))
