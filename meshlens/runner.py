@@ -61,13 +61,18 @@ def resolve_now(snapshot: Snapshot, now: datetime | str | None = None) -> tuple[
 def _latest_last_updated(snapshot: Snapshot) -> datetime | None:
     # RFC 3339 UTC strings sort as times (up to a fraction dropped for .000): compare the text,
     # parse only the winner.
-    best = ""
+    # Envoy drops a .000 fraction ("...:15Z"), and "Z" sorts after ".", so such a stamp is compared
+    # as "...:15.000Z" (else it would beat "...:15.987Z").
+    best, best_key = "", ""
     for proxy in snapshot.proxies:
         for attr in ("clusters", "listeners", "route_configs", "secrets", "endpoints", "ecds"):
             for res in getattr(proxy, attr):
                 stamp = res.last_updated
-                if isinstance(stamp, str) and stamp > best:
-                    best = stamp
+                if not isinstance(stamp, str):
+                    continue
+                key = stamp[:-1] + ".000Z" if stamp.endswith("Z") and "." not in stamp else stamp
+                if key > best_key:
+                    best, best_key = stamp, key
     return utc(parse_time(best)) if parse_time(best) is not None else None  # type: ignore[arg-type]
 
 

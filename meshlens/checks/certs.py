@@ -243,6 +243,10 @@ class CertUntrustedChain(Check):
                                        proxy=holder.name, roots=shown, serial=leaf.serial)
 
 
+# ztunnel's reason when it forgets the certificate of an identity no local workload has any more.
+BENIGN_UNAVAILABLE = "the identity is no longer needed"
+
+
 def _ztunnel_states(snapshot: Snapshot) -> Iterator[tuple[Subject, CertsDump]]:
     for z in snapshot.ztunnels:
         for entry in z.certificates:
@@ -257,7 +261,8 @@ class ZtunnelCertUnavailable(Check):
 
     ## Why it matters
     Workloads with that identity cannot originate or accept HBONE (mTLS) through this ztunnel:
-    their connections fail. ``the identity is no longer needed`` is benign (the pod left).
+    their connections fail. ``the identity is no longer needed`` is benign (the pod left) and is
+    not flagged.
 
     ## Example
     ``{"identity": "spiffe://cluster.local/ns/istio-system/sa/istiod", "state": "Unavailable:
@@ -281,6 +286,8 @@ class ZtunnelCertUnavailable(Check):
             yield subject
             if entry.state.startswith("Unavailable"):
                 reason = entry.unavailable_reason or entry.state
+                if reason.strip().lower() == BENIGN_UNAVAILABLE:
+                    continue  # ztunnel dropped the certificate of an identity no local pod uses
                 yield self.finding(subject, entry.location, identity=subject.name, reason=reason)
 
 

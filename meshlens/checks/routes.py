@@ -60,6 +60,9 @@ class RouteClusterNotLoaded(Check):
 # ------------------------------------------------------------------------------------ shadowing
 _PATH_SPECS = ("prefix", "path", "path_separated_prefix", "safe_regex")
 _NEUTRAL = {*_PATH_SPECS, "case_sensitive"}
+# Empty messages whose mere presence is a condition: ``grpc: {}`` takes only gRPC requests,
+# ``connect_matcher: {}`` only CONNECT ones.
+_PRESENCE = frozenset({"grpc", "connect_matcher"})
 _MATCH_ALL_REGEX = (".*", "/.*")
 
 
@@ -80,7 +83,7 @@ def _case_sensitive(match: dict[str, Any]) -> bool:
 
 def unconditional(match: dict[str, Any]) -> bool:
     """True when nothing but the path decides (no headers, query, runtime fraction, gRPC, TLS...)."""
-    return all(k in _NEUTRAL or v in (None, [], {}) for k, v in match.items())
+    return all(k in _NEUTRAL or (v in (None, [], {}) and k not in _PRESENCE) for k, v in match.items())
 
 
 def covers(first: dict[str, Any], later: dict[str, Any]) -> bool:
@@ -117,7 +120,7 @@ def covers(first: dict[str, Any], later: dict[str, Any]) -> bool:
 def _describe(match: dict[str, Any]) -> str:
     spec = _path_spec(match)
     text = f"{spec[0]} {spec[1]!r}" if spec else "a match"
-    extra = sorted(k for k, v in match.items() if k not in _NEUTRAL and v not in (None, [], {}))
+    extra = sorted(k for k, v in match.items() if k not in _NEUTRAL and (v not in (None, [], {}) or k in _PRESENCE))
     return text + (f" and {', '.join(extra)}" if extra else "")
 
 
@@ -174,6 +177,16 @@ class UnreachableRoute(Check):
             yield examined
 
 
+SAME_VHOST = "an earlier entry of the same virtual host"
+
+
+def _first_index(vh: dict[str, Any], domain: Any) -> int:
+    """Index of the first domain of ``vh`` equal to ``domain`` (without case)."""
+    key = domain.lower() if isinstance(domain, str) else domain
+    return next(i for i, d in enumerate(vh.get("domains") or ())
+                if (d.lower() if isinstance(d, str) else d) == key)
+
+
 class DuplicateDomain(Check):
     """Two virtual hosts of one route configuration claim the same domain.
 
@@ -207,18 +220,22 @@ class DuplicateDomain(Check):
             pname = proxy_name(proxy)
             examined: list[Subject] = []
             for entry in refs_for(proxy).route_configs:
-                owner: dict[str, str] = {}
+                owner: dict[str, tuple[int, str]] = {}
                 for v, vh in enumerate(entry.raw.get("virtual_hosts") or ()):
                     if not isinstance(vh, dict):
                         continue
                     vname = str(vh.get("name", "")) or f"#{v}"
                     subj = Subject(pname, "virtual_host", f"{entry.name}/{vname}")
                     examined.append(subj)
-                    for domain in vh.get("domains") or ():
-                        first = owner.setdefault(domain.lower() if isinstance(domain, str) else str(domain), vname)
-                        if first != vname:
-                            yield self.finding(subj, entry.location.child(f".virtual_hosts[{v}]"), domain=str(domain),
-                                               vhost=vname, first=first, route_config=entry.name)
+                    for d, domain in enumerate(vh.get("domains") or ()):
+                        # Envoy keeps one set of (lowercased) domains per route configuration: a
+                        # domain listed twice in one virtual host is rejected as well.
+                        first_v, first = owner.setdefault(domain.lower() if isinstance(domain, str) else str(domain),
+                                                          (v, vname))
+                        if (first_v, first) != (v, vname) or d != _first_index(vh, domain):
+                            by = SAME_VHOST if first_v == v else first
+                            yield self.finding(subj, entry.location.child(f".virtual_hosts[{v}].domains[{d}]"),
+                                               domain=str(domain), vhost=vname, first=by, route_config=entry.name)
             yield examined
 
 

@@ -7,14 +7,24 @@ check one ``<error>``; a check that ran with nothing to examine one passing ``(n
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 from meshlens.results import CheckRun, Finding, Report, Subject
 
+# Characters XML 1.0 cannot carry at all, even escaped (ElementTree writes them raw, and the
+# document no longer parses): control characters other than tab, LF, CR; surrogates; U+FFFE/F.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _x(text: str) -> str:
+    """``text`` made safe for XML: each forbidden character becomes its ``\\xNN``/``\\uNNNN`` escape."""
+    return _NOT_XML.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
 
 def _case_name(subject: Subject) -> str:
     proxy, kind, name = subject
-    return f"{proxy}: {kind} {name}" if proxy else f"{kind} {name}"
+    return _x(f"{proxy}: {kind} {name}" if proxy else f"{kind} {name}")
 
 
 def _suite(run: CheckRun, findings: list[Finding]) -> ET.Element:
@@ -23,11 +33,11 @@ def _suite(run: CheckRun, findings: list[Finding]) -> ET.Element:
     failures = errors = skipped = tests = 0
     if run.status == "skipped":
         case = ET.SubElement(suite, "testcase", classname=classname, name=run.title)
-        ET.SubElement(case, "skipped", message=run.reason)
+        ET.SubElement(case, "skipped", message=_x(run.reason))
         tests, skipped = 1, 1
     elif run.status == "errored":
         case = ET.SubElement(suite, "testcase", classname=classname, name=run.title)
-        ET.SubElement(case, "error", message=run.reason, type="CheckError")
+        ET.SubElement(case, "error", message=_x(run.reason), type="CheckError")
         tests, errors = 1, 1
     else:
         by_subject: dict[Subject, list[Finding]] = {}
@@ -37,11 +47,11 @@ def _suite(run: CheckRun, findings: list[Finding]) -> ET.Element:
             case = ET.SubElement(suite, "testcase", classname=classname, name=_case_name(subject))
             new = [f for f in items if f.baseline != "unchanged"]
             for f in new:
-                failure = ET.SubElement(case, "failure", message=f.message, type=f.severity.value)
-                failure.text = f"{f.code} {f.name} ({f.severity.value}): {f.message}\nat {f.location}"
+                failure = ET.SubElement(case, "failure", message=_x(f.message), type=f.severity.value)
+                failure.text = _x(f"{f.code} {f.name} ({f.severity.value}): {f.message}\nat {f.location}")
             if not new:  # accepted by the baseline: passes, and says so
                 out = ET.SubElement(case, "system-out")
-                out.text = "accepted by the baseline: " + "; ".join(f.message for f in items)
+                out.text = _x("accepted by the baseline: " + "; ".join(f.message for f in items))
             tests, failures = tests + 1, failures + (1 if new else 0)
         for subject in run.passed:
             ET.SubElement(suite, "testcase", classname=classname, name=_case_name(subject))
