@@ -13,42 +13,26 @@ import re
 from functools import lru_cache
 from typing import Any
 
-# Fields whose whole value is data (Struct, or a map of Struct / string): copied verbatim.
-_OPAQUE = frozenset(
-    {
-        "filter_metadata",
-        "per_filter_config",
-        "json_format",
-        "static_layer",
-        "context_extensions",
-        "key_values",
-        "source_codes",
-        "dynamic_parameters",
-        "labels",
-        "default_subset",  # Cluster.lb_subset_config.default_subset (Struct)
-    }
-)
-# Map fields whose keys are data but whose values are messages (usually Any): keys verbatim,
-# values converted.
-_MAP_OF_MESSAGES = frozenset(
-    {
-        "typed_filter_metadata",
-        "typed_extension_protocol_options",
-        "typed_per_filter_config",
-        "policies",
-        "named_endpoints",  # ClusterLoadAssignment.named_endpoints
-        "providers",  # jwt_authn
-        "requirement_map",  # jwt_authn
-        "certificate_provider_instances",  # bootstrap
-    }
-)
-# A Struct field only under a particular parent (parent field -> field).
-_OPAQUE_UNDER = {
+# Which Envoy API fields hold data rather than fields (by their snake_case name). The one list:
+# casing here and istioctl's Go-style JSON (views/envoy/_proto.py) both read it.
+MAP_OF_STRUCTS = frozenset({"filter_metadata", "per_filter_config"})  # map<string, Struct>
+MAP_OF_SCALARS = frozenset({"key_values", "labels", "context_extensions", "request_headers_to_add_map"})
+MAP_OF_MESSAGES = frozenset({  # map<string, message> (usually Any): keys are data, values messages
+    "typed_filter_metadata", "typed_extension_protocol_options", "typed_per_filter_config", "policies",
+    "named_endpoints", "providers", "requirement_map", "certificate_provider_instances", "source_codes",
+    "dynamic_parameters",
+})
+STRUCTS = frozenset({"default_subset", "json_format", "static_layer"})  # google.protobuf.Struct fields
+STRUCTS_UNDER = {  # a Struct field only under a particular parent (parent field -> field)
     "node": frozenset({"metadata"}),
     "user_agent_build_version": frozenset({"metadata"}),
     "transport_socket_matches": frozenset({"match"}),
 }
-_STRUCT_TYPES = ("udpa.type.v1.TypedStruct", "xds.type.v3.TypedStruct", "google.protobuf.Struct")
+TYPED_STRUCTS = ("udpa.type.v1.TypedStruct", "xds.type.v3.TypedStruct")
+
+# Fields whose whole value is data: copied verbatim.
+_OPAQUE = MAP_OF_STRUCTS | MAP_OF_SCALARS | STRUCTS
+_STRUCT_TYPES = (*TYPED_STRUCTS, "google.protobuf.Struct")
 
 _CAMEL_RE = re.compile(r"^[a-z][a-zA-Z0-9]*$")
 _UPPER_RE = re.compile(r"([A-Z])")
@@ -94,13 +78,13 @@ def _convert(obj: Any, conv: Any, to_snake: bool, parent: str | None) -> Any:
         # TypedStruct: type_url is a field, value is data.
         return {conv(k): v for k, v in obj.items()}
     out = {}
-    opaque_here = _OPAQUE_UNDER.get(parent or "", frozenset())
+    opaque_here = STRUCTS_UNDER.get(parent or "", frozenset())
     for key, value in obj.items():
         canon = camel_to_snake(key) if to_snake else key  # classify by the snake spelling
         new_key = conv(key)
         if canon in _OPAQUE or canon in opaque_here:
             out[new_key] = value
-        elif canon in _MAP_OF_MESSAGES and isinstance(value, dict):
+        elif canon in MAP_OF_MESSAGES and isinstance(value, dict):
             out[new_key] = {k: _convert(v, conv, to_snake, canon) for k, v in value.items()}
         else:
             out[new_key] = _convert(value, conv, to_snake, canon)
