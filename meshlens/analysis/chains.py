@@ -11,11 +11,11 @@ later falls to ``default_filter_chain``, not to a less specific group. Where a l
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from meshlens.analysis.addresses import longest_prefix, parse_ip
 from meshlens.analysis.matching import string_match
 from meshlens.models.envoy.core import CidrRange, StringMatcher, short_type
 from meshlens.models.envoy.listener import FilterChain, FilterChainMatch, Listener
@@ -49,32 +49,11 @@ def chain_label(chain: FilterChain, index: int | None) -> str:
     return "default_filter_chain" if index is None else f"#{index}"
 
 
-def _ip(value: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    if not value:
-        return None
-    try:
-        return ipaddress.ip_address(value.strip("[]"))
-    except ValueError:
-        return None
-
-
 def _prefix_len(ranges: Sequence[CidrRange], ip: str | None) -> int | None:
     """Longest prefix in ``ranges`` containing ``ip``; -1 for no ranges (any); None if none contains it."""
     if not ranges:
         return -1
-    addr = _ip(ip)
-    if addr is None:
-        return None
-    best: int | None = None
-    for r in ranges:
-        try:
-            net = ipaddress.ip_network(f"{r.address_prefix}/{r.prefix_len or 0}", strict=False)
-        except ValueError:
-            continue
-        if addr.version == net.version and addr in net:
-            length = r.prefix_len or 0
-            best = length if best is None else max(best, length)
-    return best
+    return longest_prefix(((r.address_prefix, r.prefix_len or 0) for r in ranges), ip)
 
 
 def _server_name_rank(names: Sequence[str], sni: str | None) -> int | None:
@@ -97,10 +76,10 @@ def _server_name_rank(names: Sequence[str], sni: str | None) -> int | None:
 def _source_type_rank(source_type: str, conn: Connection) -> int | None:
     if source_type in ("", "ANY"):
         return -1
-    src = _ip(conn.src_ip)
+    src = parse_ip(conn.src_ip)
     # Envoy's "local" is exactly 127.0.0.1 / ::1 or the destination's own address, not all of 127/8.
     local = src is not None and (str(src) in ("127.0.0.1", "::1") or (conn.dst_ip is not None
-                                                                       and src == _ip(conn.dst_ip)))
+                                                                       and src == parse_ip(conn.dst_ip)))
     if source_type in ("SAME_IP_OR_LOOPBACK", "LOCAL"):
         return 1 if local else None
     if source_type == "EXTERNAL":
@@ -207,7 +186,7 @@ def _input(node: dict[str, Any] | None, walk: _MatcherWalk) -> tuple[str, str | 
     if kind == "SourceTypeInput":
         local = _source_type_rank("SAME_IP_OR_LOOPBACK", conn) is not None
         return label, "local" if local else None
-    dst, src = _ip(conn.dst_ip), _ip(conn.src_ip)
+    dst, src = parse_ip(conn.dst_ip), parse_ip(conn.src_ip)
     values: dict[str, str | None] = {
         "DestinationIPInput": str(dst) if dst else None,
         "DestinationPortInput": str(conn.dst_port),

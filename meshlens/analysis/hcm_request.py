@@ -20,10 +20,10 @@ Envoy 1.40 treats no address as internal by default and drops a client's own ``x
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
+from meshlens.analysis.addresses import longest_prefix
 from meshlens.analysis.matching import Request, split_host_port
 from meshlens.analysis.paths import normalize
 from meshlens.analysis.trace_model import Disposition, Trace
@@ -57,18 +57,8 @@ def _is_internal(hcm: HttpConnectionManager, src_ip: str | None) -> bool:
     if not hcm.use_remote_address or not src_ip:
         return False
     ranges = (hcm_option(hcm, "internal_address_config") or {}).get("cidr_ranges") or ()
-    try:
-        addr = ipaddress.ip_address(src_ip.strip("[]"))
-    except ValueError:
-        return False
-    for r in ranges:
-        try:
-            net = ipaddress.ip_network(f"{r.get('address_prefix')}/{r.get('prefix_len') or 0}", strict=False)
-        except (ValueError, TypeError):
-            continue
-        if addr.version == net.version and addr in net:
-            return True
-    return False
+    cidrs = [(str(r.get("address_prefix", "")), int(r.get("prefix_len") or 0)) for r in ranges if isinstance(r, dict)]
+    return longest_prefix(cidrs, src_ip) is not None
 
 
 def _authority(walk: Walk, hcm: HttpConnectionManager, authority: str, dst_port: int) -> str:

@@ -7,11 +7,10 @@ trace actually touches.
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
+from meshlens.analysis.addresses import parse_ip
 from meshlens.models.envoy.resources import ClusterResource, EndpointResource, ListenerResource, RouteConfigResource
 from meshlens.models.envoy.route import RouteConfiguration, VirtualHost
 from meshlens.models.names import ClusterName, VirtualHostName
@@ -23,31 +22,19 @@ ANY_ADDRESS = {4: "0.0.0.0", 6: "::"}
 
 
 def is_ip(value: str) -> bool:
-    try:
-        ipaddress.ip_address(value.strip("[]"))
-    except ValueError:
-        return False
-    return True
+    return parse_ip(value) is not None
 
 
-@lru_cache(maxsize=8192)
 def norm_ip(value: str) -> str:
     """``value`` in canonical form (``[FD00:0::5]`` -> ``fd00::5``) when it is an IP, else unchanged."""
-    try:
-        return ipaddress.ip_address(value.strip("[]")).compressed
-    except ValueError:
-        return value
+    addr = parse_ip(value)
+    return addr.compressed if addr is not None else value
 
 
-@lru_cache(maxsize=8192)
 def ip_version(value: str | None) -> int | None:
     """4 or 6 for an IP address, None otherwise."""
-    if not value:
-        return None
-    try:
-        return ipaddress.ip_address(value.strip("[]")).version
-    except ValueError:
-        return None
+    addr = parse_ip(value)
+    return addr.version if addr is not None else None
 
 
 def _socket(raw: dict[str, Any]) -> tuple[str, int] | None:
