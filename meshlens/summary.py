@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 from meshlens.models.base import LoadFinding
 from meshlens.models.snapshot import EnvoyProxy, Snapshot
+from meshlens.models.ztunnel import Ztunnel
 from meshlens.sources import load
 
 # counts key -> EnvoyProxy attribute
@@ -97,15 +98,10 @@ def summarize_proxy(proxy: EnvoyProxy) -> ProxySummary:
     )
 
 
-def _summarize_ztunnel(z: Any) -> ZtunnelSummary:
-    version = getattr(z, "version", None)
-    if isinstance(version, dict):
-        version = version.get("istioVersion") or version.get("version")
-    elif version is not None and not isinstance(version, str):
-        version = getattr(version, "istio_version", None) or getattr(version, "version", None)
-    counts = {name: len(getattr(z, name, []) or []) for name in
-              ("workloads", "services", "policies", "certificates", "workload_state", "staged_services")}
-    return ZtunnelSummary(name=z.name, shape=z.shape, version=version, counts=counts)
+def _summarize_ztunnel(z: Ztunnel) -> ZtunnelSummary:
+    build = z.version
+    version = (build.istio_version or build.version or None) if build is not None else None
+    return ZtunnelSummary(name=z.name, shape=z.shape, version=version, counts=z.counts())
 
 
 def _summarize_istiod(snapshot: Snapshot) -> dict[str, Any] | None:
