@@ -86,19 +86,12 @@ def check(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: str, se
 @handle_errors
 def checks(output: str) -> None:
     """List every check: code, slug, severity and title."""
-    from meshlens.checks import ALL_CHECKS
+    from meshlens.reporters.catalogue import catalogue, render_catalogue
 
     if output == "json":
-        emit_json([{"code": c.code, "name": c.name, "severity": c.severity.value, "title": c.title,
-                    "area": c.area(), "summary": c.summary(), "inputs": list(c.inputs)} for c in ALL_CHECKS])
-        return
-    width = max(len(c.name) for c in ALL_CHECKS)
-    area = None
-    for c in ALL_CHECKS:
-        if c.area() != area:
-            area = c.area()
-            click.echo(f"{'' if c is ALL_CHECKS[0] else chr(10)}# {area}")
-        click.echo(f"{c.code}  {c.name:<{width}}  {c.severity.value:<7}  {c.title}")
+        emit_json(catalogue())
+    else:
+        click.echo(render_catalogue(), nl=False)
 
 
 @click.command()
@@ -106,20 +99,6 @@ def checks(output: str) -> None:
 @handle_errors
 def explain(code: str) -> None:
     """Print a check's documentation (CODE is ML1001 or a slug such as certs.expired)."""
-    from meshlens.checks import RETIRED, get_check
+    from meshlens.reporters.catalogue import render_explain
 
-    if code.upper() in RETIRED:
-        click.echo(f"{code.upper()} is retired: {RETIRED[code.upper()]}")
-        return
-    cls = get_check(code)
-    head = f"{cls.code} {cls.name}: {cls.title}"
-    facts = [f"severity {cls.severity.value}", f"area {cls.area()}"]
-    if cls.inputs:
-        facts.append("needs " + ", ".join(cls.inputs))
-    if cls.supersedes:
-        facts.append("reports what " + ", ".join(cls.supersedes) + " relays")
-    click.echo(f"{head}\n{'=' * len(head)}\n{' · '.join(facts)}\n\n{cls.docs()}")
-    if cls.options:
-        click.echo("\nOptions (-O KEY=VALUE):")
-        for name, (default, help_text) in cls.options.items():
-            click.echo(f"  {name} = {default!r}: {help_text}")
+    click.echo(render_explain(code), nl=False)
