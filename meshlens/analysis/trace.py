@@ -26,13 +26,14 @@ from typing import Any
 from meshlens.analysis.chains import Connection, select_chain
 from meshlens.analysis.endpoints import endpoint_verdict
 from meshlens.analysis.hcm_request import Downstream, prepare
-from meshlens.analysis.index import ProxyIndex, index_for, is_ip, norm_ip
 from meshlens.analysis.listener_select import resolve_destination, select_listener
 from meshlens.analysis.matching import Request, route_match, split_host_port
 from meshlens.analysis.redirects import redirect_location, tls_redirect_location
 from meshlens.analysis.trace_model import ClusterPick, Disposition, Trace
 from meshlens.analysis.walk import Walk
 from meshlens.errors import UsageError
+from meshlens.index.addresses import is_ip, norm_ip
+from meshlens.index.proxy import ProxyIndex, index_for
 from meshlens.models.envoy.listener import FilterChain, HttpConnectionManager, Listener, TcpProxy
 from meshlens.models.envoy.route import Route, RouteConfiguration, VirtualHost
 from meshlens.models.snapshot import EnvoyProxy, Snapshot

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from meshlens.errors import UsageError
 from meshlens.models.base import LoadFinding, Location
+from meshlens.models.derived import DerivedFacts
 from meshlens.models.istiod import IstiodState
 from meshlens.models.ztunnel import Ztunnel
 
@@ -71,8 +72,9 @@ class EnvoyProxy:
     logs: list[Any] = field(default_factory=list)
     captured_at: datetime | None = None
     sources: list[SourceInfo] = field(default_factory=list)
-    # Derived lookups (indexes, graph) built once on first use; never part of equality or repr.
-    cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    # Facts derived from the resources (reference index, graph, ...), each built once on first use
+    # by the layer that declares it (see meshlens.models.derived); never part of equality or repr.
+    derived: DerivedFacts = field(default_factory=DerivedFacts, repr=False, compare=False)
 
     # --- identity -----------------------------------------------------------------------------
     @property
@@ -128,8 +130,8 @@ class EnvoyProxy:
         return section in self.sections
 
     def graph(self) -> Any:
-        """The request graph (listener → … → endpoint) as a :class:`meshlens.graph.MeshGraph`."""
-        from meshlens.graph import graph_for
+        """The request graph (listener → … → endpoint) as a :class:`meshlens.index.graph.MeshGraph`."""
+        from meshlens.index.graph import graph_for
 
         return graph_for(self)
 
@@ -158,6 +160,8 @@ class Snapshot:
     captured_at: datetime | None = None
     origin: str = ""
     extras: dict[str, Any] = field(default_factory=dict)  # e.g. bug-report ``versions`` text
+    # Facts derived across the snapshot's proxies (the mesh index), built once on first use.
+    derived: DerivedFacts = field(default_factory=DerivedFacts, repr=False, compare=False)
 
     @property
     def kind(self) -> str:
