@@ -4,9 +4,9 @@ an Unreleased section others append to, and CONTRIBUTING names the commands CI r
 from __future__ import annotations
 
 import re
-import tomllib
 from importlib.metadata import version as installed_version
 
+import pytest
 from click.testing import CliRunner
 
 import meshlens
@@ -14,6 +14,7 @@ from meshlens._version import __version__
 from meshlens.cli import main
 from tests.conftest import REPO
 
+tomllib = pytest.importorskip("tomllib", reason="tomllib is in the standard library from Python 3.11")
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
 
 
