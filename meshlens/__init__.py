@@ -9,6 +9,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+from meshlens._version import __version__
 from meshlens.errors import LoadError, MeshlensError, UnsupportedDumpError, UsageError
 
 if TYPE_CHECKING:
@@ -22,8 +23,6 @@ if TYPE_CHECKING:
     from meshlens.sources import load
     from meshlens.sources.many import load_many
     from meshlens.summary import Summary, inspect
-
-__version__ = "0.1.0"
 
 _LAZY = {
     "Drift": "meshlens.analysis.drift_model",
