@@ -9,21 +9,20 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+from meshlens._version import __version__
 from meshlens.errors import LoadError, MeshlensError, UnsupportedDumpError, UsageError
 
 if TYPE_CHECKING:
     from meshlens.analysis.diff import diff
     from meshlens.analysis.drift_model import Drift
     from meshlens.analysis.trace import trace
-    from meshlens.analysis.trace_model import Trace
+    from meshlens.analysis.trace.model import Trace
     from meshlens.models.snapshot import EnvoyProxy, Snapshot
     from meshlens.results import Finding, Report
     from meshlens.runner import check
     from meshlens.sources import load
     from meshlens.sources.many import load_many
     from meshlens.summary import Summary, inspect
-
-__version__ = "0.1.0"
 
 _LAZY = {
     "Drift": "meshlens.analysis.drift_model",
@@ -32,7 +31,7 @@ _LAZY = {
     "Report": "meshlens.results",
     "Snapshot": "meshlens.models.snapshot",
     "Summary": "meshlens.summary",
-    "Trace": "meshlens.analysis.trace_model",
+    "Trace": "meshlens.analysis.trace.model",
     "check": "meshlens.runner",
     "diff": "meshlens.analysis.diff",
     "inspect": "meshlens.summary",
