@@ -13,10 +13,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from meshlens.encoding.gosort import go_sort_slice
+from meshlens.encoding.protojson import to_go
 from meshlens.views.envoy._common import EnvoyTable, by_state, describe_management, go_atoi, require_section
-from meshlens.views.envoy._gosort import go_sort_slice
-from meshlens.views.envoy._proto import to_go
-from meshlens.views.envoy.listener import describe_route_match
+from meshlens.views.envoy._listeners import describe_route_match
 
 _MORE = 2  # istioctl shows at most two domains, then " + N more..."
 
