@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from meshlens.analysis.diff import diff
     from meshlens.analysis.drift_model import Drift
     from meshlens.analysis.trace import trace
-    from meshlens.analysis.trace_model import Trace
+    from meshlens.analysis.trace.model import Trace
     from meshlens.graph import MeshGraph
     from meshlens.models.snapshot import EnvoyProxy, Snapshot
     from meshlens.models.ztunnel import Ztunnel
@@ -35,7 +35,7 @@ _LAZY = {
     "Report": "meshlens.results",
     "Snapshot": "meshlens.models.snapshot",
     "Summary": "meshlens.summary",
-    "Trace": "meshlens.analysis.trace_model",
+    "Trace": "meshlens.analysis.trace.model",
     "check": "meshlens.runner",
     "diff": "meshlens.analysis.diff",
     "inspect": "meshlens.summary",

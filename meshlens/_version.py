@@ -1,3 +1,3 @@
-"""The meshlens version, at the bottom of the layers so that any module may read it."""
+"""The one place meshlens' version is written (pyproject reads it via hatch; ``meshlens --version`` prints it)."""
 
 __version__ = "0.1.0"

@@ -34,11 +34,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 
 # Edges other engineers are removing right now (issue 9): each names its owner. The goal is none.
 KNOWN_PENDING: dict[tuple[str, str], str] = {
-    # trace engineer (item 7): Trace.__str__ reaches up into render.trace; the model side is being fixed.
-    ("meshlens.analysis.trace_model", "meshlens.render.trace"): "trace package (issue 9 item 7)",
     # index engineer (item 3): graph.py is derived from analysis/index.py until both move into index/.
     ("meshlens.graph", "meshlens.analysis.index"): "reference index (issue 9 item 3)",
-    ("meshlens.graph", "meshlens.analysis.chains"): "reference index (issue 9 item 3)",
 }
 
 

@@ -4,7 +4,7 @@ Verbose: ``NAME  VHOST NAME  DOMAINS  MATCH  VIRTUAL SERVICE``; routes to ``Pass
 skipped and a virtual host without routes shows ``/*`` and ``404``. ``--verbose=false``:
 ``NAME  VIRTUAL HOSTS`` (the count). istioctl orders configurations with a comparison that only
 orders numeric names (``80`` < ``9080``) and calls everything else "not less"; Go's sort then
-decides where the others land, and :mod:`._gosort` reproduces that.
+decides where the others land, and :mod:`meshlens.encoding.gosort` reproduces that.
 """
 
 from __future__ import annotations
