@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 from meshlens.analysis.istioctl_compare import compare_sections, istioctl_compare
 from meshlens.cli import main
-from meshlens.render.gojson import jsonpb_indent
-from meshlens.render.proto_order import ProtoOrderer
+from meshlens.encoding.gojson import jsonpb_indent
+from meshlens.encoding.proto_order import ProtoOrderer
 from tests.conftest import fixture_path, needs_shared
 
 

@@ -7,7 +7,7 @@ virtual hosts sorted by name; every ``version_info`` and ``last_updated`` blanke
 parsed into Envoy's typed messages and written by Go's legacy jsonpb marshaler with a 4-space indent:
 fields in ``.proto`` declaration order whatever order the capture had (istiod's and Envoy's writers
 differ), camelCase, default values left out, map keys and Struct contents sorted, an empty message as
-``{`` newline newline ``}``, Go's escaping and numbers (:mod:`meshlens.render.proto_order`). The two
+``{`` newline newline ``}``, Go's escaping and numbers (:mod:`meshlens.encoding.proto_order`). The two
 texts are compared as a unified diff with 7 lines of context, istiod as ``a`` and Envoy as ``b``.
 """
 
@@ -18,10 +18,10 @@ from datetime import datetime
 from typing import Any
 
 from meshlens.analysis.diff import _proxy
+from meshlens.encoding.gojson import jsonpb_indent
+from meshlens.encoding.proto_order import ProtoOrderer
 from meshlens.models.certs import parse_time
 from meshlens.models.snapshot import EnvoyProxy
-from meshlens.render.gojson import jsonpb_indent
-from meshlens.render.proto_order import ProtoOrderer
 
 CONTEXT = 7
 _DUMP_TYPE = "envoy.admin.v3.{}ConfigDump"

@@ -4,7 +4,7 @@ istioctl parses JSON into typed messages and writes them back, so what it prints
 the message, never on the input's key order or spelling: fields come in ``.proto`` declaration
 order with camelCase names, default values are left out, and map keys and ``google.protobuf.Struct``
 contents are sorted (marked here with :class:`GoMap` / :class:`GoStruct` for the Go-compatible
-writers in :mod:`meshlens.render.gojson`). The field lists come from
+writers in :mod:`meshlens.encoding.gojson`). The field lists come from
 :mod:`meshlens.models.envoy.proto_fields`. What it cannot place (a type outside Envoy's API, a field
 the type does not have) keeps the input's order, in camelCase, after the known fields, and is
 reported in ``notes`` — never silently taken as matching.
@@ -16,7 +16,7 @@ from typing import Any
 
 from meshlens.models.casing import snake_to_camel, to_camel_tree
 from meshlens.models.envoy.proto_fields import ANY, SCALAR_WKT, STRUCT_WKT, ProtoMessage, message
-from meshlens.render.gojson import GoAnyWkt, GoMap, GoStruct
+from meshlens.encoding.gojson import GoAnyWkt, GoMap, GoStruct
 
 
 class ProtoOrderer:
