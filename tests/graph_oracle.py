@@ -11,7 +11,7 @@ from typing import Any
 
 import networkx as nx
 
-from meshlens.analysis.chains import chain_label
+from meshlens.models.envoy.listener import chain_label
 from meshlens.index.graph import NodeKey
 from meshlens.index.proxy import ProxyIndex
 from meshlens.models.envoy.listener import FilterChain

@@ -1,25 +1,13 @@
-"""IP addresses as the index, the trace and the checks compare them: parsed once, cached."""
+"""Canonical IP forms the index keys listeners by (parsing itself is :mod:`meshlens.models.addresses`)."""
 
 from __future__ import annotations
 
-import ipaddress
-from functools import lru_cache
+from meshlens.models.addresses import IPAddress, parse_ip
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+__all__ = ["ANY_ADDRESS", "WILDCARDS", "IPAddress", "ip_version", "is_ip", "norm_ip", "parse_ip"]
 
 WILDCARDS = ("0.0.0.0", "::", "[::]", "")
 ANY_ADDRESS = {4: "0.0.0.0", 6: "::"}
-
-
-@lru_cache(maxsize=8192)
-def parse_ip(value: str | None) -> IPAddress | None:
-    """``value`` (``10.0.0.1``, ``fd00::5``, ``[fd00::5]``) as an address, or None when it is not one."""
-    if not value:
-        return None
-    try:
-        return ipaddress.ip_address(value.strip("[]"))
-    except ValueError:
-        return None
 
 
 def is_ip(value: str) -> bool:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from meshlens.analysis.walk import Walk
+from meshlens.analysis.trace.walk import Walk
 from meshlens.index.addresses import ANY_ADDRESS, ip_version, is_ip, norm_ip
 from meshlens.index.proxy import ProxyIndex
 from meshlens.models.envoy.resources import ListenerResource

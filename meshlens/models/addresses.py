@@ -6,9 +6,18 @@ import ipaddress
 from collections.abc import Iterable
 from functools import lru_cache
 
-from meshlens.index.addresses import IPAddress, parse_ip
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
-__all__ = ["IPAddress", "longest_prefix", "parse_ip"]
+
+@lru_cache(maxsize=8192)
+def parse_ip(value: str | None) -> IPAddress | None:
+    """``value`` (``10.0.0.1``, ``fd00::5``, ``[fd00::5]``) as an address, or None when it is not one."""
+    if not value:
+        return None
+    try:
+        return ipaddress.ip_address(value.strip("[]"))
+    except ValueError:
+        return None
 
 
 @lru_cache(maxsize=4096)

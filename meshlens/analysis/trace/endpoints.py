@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from meshlens.analysis.trace_model import EndpointInfo
+from meshlens.analysis.trace.model import EndpointInfo
 from meshlens.index.proxy import ProxyIndex
 from meshlens.models.envoy.cluster import ClusterLoadAssignment
 from meshlens.models.envoy.resources import ClusterResource
