@@ -16,10 +16,10 @@ from datetime import datetime
 from typing import Any
 
 from meshlens.analysis.diff import _proxy
+from meshlens.encoding.gojson import jsonpb_indent
 from meshlens.models.casing import to_camel_tree
 from meshlens.models.certs import parse_time
 from meshlens.models.snapshot import EnvoyProxy
-from meshlens.render.gojson import jsonpb_indent
 
 CONTEXT = 7
 

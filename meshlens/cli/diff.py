@@ -34,9 +34,7 @@ def diff(intended: str, loaded: str, output: str, istioctl_mode: bool, exit_code
         if output == "json":
             emit_json(drift.to_dict())
         else:
-            from meshlens.render.drift import render_drift
-
-            click.echo(render_drift(drift), nl=False)
+            click.echo(str(drift), nl=False)
         drifted = not drift.in_sync
     if exit_code and drifted:
         sys.exit(1)

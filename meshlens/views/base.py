@@ -13,8 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from meshlens.encoding.tabwriter import tabwriter
 from meshlens.errors import UsageError
-from meshlens.render.table import tabwriter
 from meshlens.views.spec import ViewSpec
 
 
