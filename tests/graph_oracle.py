@@ -11,10 +11,9 @@ from typing import Any
 
 import networkx as nx
 
-from meshlens.models.envoy.listener import chain_label
 from meshlens.index.graph import NodeKey
 from meshlens.index.proxy import ProxyIndex
-from meshlens.models.envoy.listener import FilterChain
+from meshlens.models.envoy.listener import FilterChain, chain_label
 from meshlens.models.envoy.route import RouteConfiguration
 from meshlens.models.snapshot import EnvoyProxy
 
