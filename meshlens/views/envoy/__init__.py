@@ -9,7 +9,7 @@ the proxy, build the view and render it as ``short``, ``json`` or ``yaml`` text.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from meshlens.errors import UnsupportedDumpError, UsageError
 from meshlens.views.base import Table, ViewSpec, call_view, resolve_view
@@ -21,6 +21,9 @@ from meshlens.views.envoy.endpoint import eds_view, endpoint_view
 from meshlens.views.envoy.listener import listener_view
 from meshlens.views.envoy.route import route_view
 from meshlens.views.envoy.secret import secret_view
+
+if TYPE_CHECKING:
+    from meshlens.models.snapshot import EnvoyProxy, Snapshot
 
 _ENDPOINT_FILTERS = ("address", "port", "cluster", "status")
 
@@ -73,7 +76,7 @@ def render(table: Table, output: str | None = None) -> str:
     return marshal_indent(data if data is not None else [], "    ") + "\n"
 
 
-def select_proxy(snapshot: Any, name: str | None = None) -> Any:
+def select_proxy(snapshot: Snapshot, name: str | None = None) -> EnvoyProxy:
     """The Envoy proxy a proxy-config view reads; a clear error for captures of another kind."""
     if not snapshot.proxies:
         if snapshot.ztunnels:
