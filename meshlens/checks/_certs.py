@@ -126,8 +126,8 @@ def _sockets(proxy: EnvoyProxy) -> list[Any]:
     out: list[Any] = []
     for res in proxy.listeners:
         out.extend(chain.raw.get("transport_socket") for chain in chains(res))
-    for res in proxy.clusters:
-        raw = res.raw
+    for cluster in proxy.clusters:
+        raw = cluster.raw
         out.append(raw.get("transport_socket"))
         out.extend(m.get("transport_socket") for m in raw.get("transport_socket_matches") or () if isinstance(m, dict))
     return [s for s in out if isinstance(s, dict)]

@@ -155,7 +155,7 @@ def _diff_function() -> Callable[..., Any]:
         from meshlens.analysis.diff import diff
     except ImportError as exc:
         raise SkipCheck(f"meshlens.diff is not available in this build ({exc})") from None
-    return diff  # type: ignore[no-any-return]
+    return diff
 
 
 def pairs(snapshot: Snapshot, intended: Snapshot) -> list[tuple[EnvoyProxy, EnvoyProxy]]:
