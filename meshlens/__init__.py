@@ -16,6 +16,7 @@ from meshlens.models import hooks as _hooks
 if TYPE_CHECKING:
     from meshlens.analysis.diff import diff
     from meshlens.analysis.drift_model import Drift
+    from meshlens.analysis.query import query
     from meshlens.analysis.trace import trace
     from meshlens.analysis.trace.model import Trace
     from meshlens.index.graph import MeshGraph
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from meshlens.sources import load
     from meshlens.sources.many import load_many
     from meshlens.summary import Summary, inspect
+    from meshlens.views import view
     from meshlens.views.base import Table
 
 _LAZY = {
@@ -41,7 +43,9 @@ _LAZY = {
     "inspect": "meshlens.summary",
     "load": "meshlens.sources",
     "load_many": "meshlens.sources.many",
+    "query": "meshlens.analysis.query",
     "trace": "meshlens.analysis.trace",
+    "view": "meshlens.views",
 }
 
 
@@ -99,5 +103,7 @@ __all__ = [
     "inspect",
     "load",
     "load_many",
+    "query",
     "trace",
+    "view",
 ]

@@ -8,6 +8,7 @@ the order of :data:`LOADERS`; the first whose ``sniff`` is true loads the docume
 from __future__ import annotations
 
 import gc
+import os
 from typing import Any
 
 from meshlens.errors import LoadError
@@ -92,7 +93,7 @@ def load(source: Any) -> Snapshot:
 
 def _load(source: Any) -> Snapshot:
     docs, is_collection = read_source(source)
-    origin = source if isinstance(source, str) else f"<{type(source).__name__}>"
+    origin = os.fspath(source) if isinstance(source, (str, os.PathLike)) else f"<{type(source).__name__}>"
     builder = SnapshotBuilder(origin=str(origin))
     if is_collection:
         bugreport.load_collection(docs, builder, load_document)
