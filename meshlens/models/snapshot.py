@@ -8,10 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from meshlens.errors import UsageError
 from meshlens.models.base import LoadFinding, Location
-from meshlens.models.istiod import IstiodState
-from meshlens.models.ztunnel import Ztunnel
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # istiod and ztunnel models are imported by whoever loads them, not by Envoy-only work
     from meshlens.models.envoy.bootstrap import Bootstrap
     from meshlens.models.envoy.resources import (
         ClusterResource,
@@ -21,6 +19,8 @@ if TYPE_CHECKING:
         RouteConfigResource,
         SecretResource,
     )
+    from meshlens.models.istiod import IstiodState
+    from meshlens.models.ztunnel import Ztunnel
 
 
 @dataclass

@@ -13,12 +13,20 @@ from meshlens._gc import gc_held
 from meshlens.errors import LoadError
 from meshlens.models.base import ML0008_UNRECOGNIZED_MEMBER, Severity
 from meshlens.models.snapshot import Snapshot
-from meshlens.sources import admin, bugreport, config_dump, envoy_bootstrap, syncz, ztunnel
+from meshlens.sources import admin, bugreport, config_dump, envoy_bootstrap
 from meshlens.sources.builder import SnapshotBuilder
 from meshlens.sources.read import Document, read_source
+from meshlens.sources.sniff import SYNCZ_KIND, ZTUNNEL_KIND, Deferred, syncz_sniff, ztunnel_sniff
 
 # Order matters only where two formats could both claim a document; the sniffers are strict.
-LOADERS: tuple[Any, ...] = (config_dump, envoy_bootstrap, ztunnel, syncz, *admin.LOADERS)
+# ztunnel and syncz are imported on first load: an Envoy-only command never builds their models.
+LOADERS: tuple[Any, ...] = (
+    config_dump,
+    envoy_bootstrap,
+    Deferred(ZTUNNEL_KIND, ztunnel_sniff, "meshlens.sources.ztunnel"),
+    Deferred(SYNCZ_KIND, syncz_sniff, "meshlens.sources.syncz"),
+    *admin.LOADERS,
+)
 
 __all__ = ["LOADERS", "Document", "SnapshotBuilder", "detect", "load", "load_document"]
 
