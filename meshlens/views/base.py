@@ -14,8 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from meshlens.encoding.tabwriter import tabwriter
 from meshlens.errors import UsageError
-from meshlens.render.table import tabwriter
 
 
 @dataclass

@@ -145,6 +145,13 @@ class FilterChain(MeshModel):
         return next((f.tcp_proxy for f in self.filters if f.tcp_proxy is not None), None)
 
 
+def chain_label(chain: FilterChain, index: int | None) -> str:
+    """How meshlens names a filter chain: its ``name``, else ``#index`` (``default_filter_chain`` for None)."""
+    if chain.name:
+        return chain.name
+    return "default_filter_chain" if index is None else f"#{index}"
+
+
 class ListenerFilter(TypedExtensionConfig):
     filter_disabled: dict[str, Any] | None = None
 

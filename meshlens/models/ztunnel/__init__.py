@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from meshlens.models import hooks
 from meshlens.models.base import Location
 from meshlens.models.ztunnel._base import (
     ZModel,
@@ -46,6 +47,9 @@ from meshlens.models.ztunnel.state import (
     WorkloadInfo,
     WorkloadState,
 )
+
+if TYPE_CHECKING:
+    from meshlens.views.base import Table
 
 # Dump shapes (``Ztunnel.shape``).
 SHAPE_LIST = "list"  # 1.23+: workloads/services/policies are arrays
@@ -161,11 +165,9 @@ class Ztunnel:
         """The service ``namespace/hostname``."""
         return self._services_by_key.get(key)
 
-    def view(self, name: str, /, **filters: Any) -> Any:
+    def view(self, name: str, /, **filters: Any) -> Table:
         """An istioctl ``ztunnel-config`` table of this ztunnel (``"workload"``, ``"service"``, ...)."""
-        from meshlens.views import ztunnel_view  # views are built on top of models
-
-        return ztunnel_view(self, name, **filters)
+        return hooks.ztunnel_view(self, name, **filters)  # views are built on models: see models/hooks.py
 
     def counts(self) -> dict[str, int]:
         return {"workloads": len(self.workloads), "services": len(self.services),

@@ -51,8 +51,8 @@ class Rendered:
 
 def render(table: Table, output: str | None = None) -> str:
     """The text istioctl prints for ``table`` with ``-o output`` (default: the view's default)."""
-    from meshlens.render.gojson import jsonpb_indent, marshal_indent, protojson_indent
-    from meshlens.render.yamlout import go_yaml
+    from meshlens.encoding.gojson import jsonpb_indent, marshal_indent, protojson_indent
+    from meshlens.encoding.goyaml import go_yaml
 
     style = getattr(table, "json_style", "slice")
     output = output or getattr(table, "default_output", "short")

@@ -7,25 +7,14 @@
 
 from __future__ import annotations
 
-from meshlens.views.base import ViewSpec
 from meshlens.views.ztunnel.all import all_view
 from meshlens.views.ztunnel.certificates import CertificateRow, certificate_view
 from meshlens.views.ztunnel.command import render, select_ztunnel, ztunnel_config
 from meshlens.views.ztunnel.connections import ConnectionRow, connections_view
 from meshlens.views.ztunnel.policies import PolicyRow, policy_view
+from meshlens.views.ztunnel.registry import VIEWS
 from meshlens.views.ztunnel.services import ServiceRow, service_view
 from meshlens.views.ztunnel.workloads import WorkloadRow, workload_view
-
-VIEWS: tuple[ViewSpec, ...] = (
-    ViewSpec("workload", workload_view, aliases=("w", "workloads"),
-             filters=("address", "workload_namespace", "workload_node", "pod")),
-    ViewSpec("service", service_view, aliases=("services", "s", "svc"), filters=("service_namespace",)),
-    ViewSpec("policy", policy_view, aliases=("policies", "p", "pol"), filters=("policy_namespace",)),
-    ViewSpec("certificate", certificate_view, aliases=("certificates", "certs", "cert"), filters=("now",)),
-    ViewSpec("connections", connections_view, aliases=("cons",),
-             filters=("direction", "raw", "workload_namespace", "pod")),
-    ViewSpec("all", all_view, filters=("with_headers", "now")),
-)
 
 __all__ = [
     "VIEWS",

@@ -15,6 +15,7 @@ from meshlens.models.ztunnel import Ztunnel
 from meshlens.views.base import Table, call_view, resolve_view
 from meshlens.views.ztunnel._common import PodRef, equal_fold
 from meshlens.views.ztunnel._gofmt import go_json, go_yaml, serde_pretty
+from meshlens.views.ztunnel.registry import VIEWS
 
 OUTPUTS = ("short", "json", "yaml")
 # Views that need one specific ztunnel (istioctl: "ztunnel pod name or --node must be set").
@@ -140,9 +141,7 @@ def ztunnel_config(source: Any, view: str, *, ztunnel: str | None = None, node: 
         UnsupportedDumpError: the source holds no ztunnel.
         UsageError: unknown view or filter, bad filter value, no such ztunnel.
     """
-    from meshlens.views import ZTUNNEL_VIEWS
-
-    spec = resolve_view(ZTUNNEL_VIEWS, view, "ztunnel-config")
+    spec = resolve_view({s.name: s for s in VIEWS}, view, "ztunnel-config")
     ref = PodRef.parse(pod, namespace) if pod else None
     snap = _snapshot(source)
     chosen, workload_pod, notes = select_ztunnel(snap, spec.name, ztunnel=ztunnel, node=node, pod=ref)
