@@ -88,7 +88,7 @@ def bootstrap_view(proxy: Any) -> EnvoyTable:
                                                  ("Istio Proxy Version:", summary.istio_proxy_version),
                                                  ("Envoy Version:", summary.envoy_version)) if value]
     return EnvoyTable(view="bootstrap", headers=[], rows=[summary], cells=cells, padding=1, text_override=text,
-                      json_style="jsonpb", json_indent=4, default_output="json",
+                      json_style="jsonpb", json_indent=4,
                       raw_factory=lambda: to_go(_bootstrap_raw(proxy)))
 
 
