@@ -15,24 +15,39 @@ its derived facts (reference index, graph), whichever function it is handed to n
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Sequence
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from meshlens.errors import UsageError
 from meshlens.models.snapshot import EnvoyProxy, Snapshot, SourceInfo
-from meshlens.models.ztunnel import Ztunnel
+
+if TYPE_CHECKING:  # ztunnel models are imported by whoever loads a ztunnel, not by Envoy-only work
+    from meshlens.models.ztunnel import Ztunnel
 
 Source: TypeAlias = (
     "str | os.PathLike[str] | bytes | bytearray | dict[str, Any] | Sequence[str | os.PathLike[str]]"
     " | Snapshot | EnvoyProxy | Ztunnel"
 )
 
-__all__ = ["Source", "as_proxy", "as_snapshot", "as_ztunnel", "raw_documents"]
+__all__ = ["Source", "as_proxy", "as_snapshot", "as_ztunnel", "is_ztunnel", "raw_documents"]
+
+
+def is_ztunnel(obj: object) -> bool:
+    """True for a loaded :class:`Ztunnel` (without importing the ztunnel models when none was loaded)."""
+    module = sys.modules.get("meshlens.models.ztunnel")
+    return module is not None and isinstance(obj, module.Ztunnel)
 
 
 def _is_path_list(source: Any) -> bool:
     return isinstance(source, (list, tuple)) and bool(source) and all(isinstance(s, (str, os.PathLike))
                                                                        for s in source)
+
+
+def _ztunnel_class() -> type[Ztunnel]:
+    from meshlens.models.ztunnel import Ztunnel
+
+    return Ztunnel
 
 
 def as_snapshot(source: Source) -> Snapshot:
@@ -47,8 +62,10 @@ def as_snapshot(source: Source) -> Snapshot:
     if isinstance(source, EnvoyProxy):
         return Snapshot(proxies=[source], sources=list(source.sources), captured_at=source.captured_at,
                         findings=list(source.load_findings), origin=source.name)
-    if isinstance(source, Ztunnel):
+    if is_ztunnel(source):
         from meshlens.sources.ztunnel import KIND
+
+        assert isinstance(source, _ztunnel_class())
 
         return Snapshot(ztunnels=[source], findings=list(source.load_findings), captured_at=source.captured_at,
                         sources=[SourceInfo(location=source.location, kind=KIND, group=source.location.file or "")],
@@ -82,7 +99,8 @@ def as_ztunnel(source: Source, name: str | None = None) -> Ztunnel:
     Raises:
         UsageError: no ztunnel matches, or several do and no ``name`` was given.
     """
-    if isinstance(source, Ztunnel):
+    if is_ztunnel(source):
+        assert isinstance(source, _ztunnel_class())
         if name is not None and name != source.name:
             raise UsageError(f"the ztunnel given is {source.name!r}, not {name!r}")
         return source
@@ -99,7 +117,7 @@ def raw_documents(source: Source) -> list[Any]:
         LoadError: a source cannot be read.
         UsageError: a loaded object keeps no document (e.g. a snapshot of istiod sync state only).
     """
-    if isinstance(source, (Snapshot, EnvoyProxy, Ztunnel)):
+    if isinstance(source, (Snapshot, EnvoyProxy)) or is_ztunnel(source):
         snapshot = as_snapshot(source)
         docs: list[Any] = [p.config_dump_raw for p in snapshot.proxies if p.config_dump_raw is not None]
         docs += [z.raw for z in snapshot.ztunnels if z.raw]

@@ -59,13 +59,12 @@ def view(source: Source, name: str, /, *, proxy: str | None = None, ztunnel: str
         UsageError: unknown view or filter; no such proxy or ztunnel.
     """
     from meshlens.models.snapshot import EnvoyProxy
-    from meshlens.models.ztunnel import Ztunnel
-    from meshlens.sources.coerce import as_proxy, as_snapshot, as_ztunnel
+    from meshlens.sources.coerce import as_proxy, as_snapshot, as_ztunnel, is_ztunnel
 
     in_envoy, in_ztunnel = _named(ENVOY_VIEWS, name), _named(ZTUNNEL_VIEWS, name)
     if isinstance(source, EnvoyProxy) or (in_envoy and not in_ztunnel) or (in_envoy and proxy is not None):
         return envoy_view(as_proxy(source, proxy), name, **filters)
-    if isinstance(source, Ztunnel) or (in_ztunnel and not in_envoy) or (in_ztunnel and ztunnel is not None):
+    if is_ztunnel(source) or (in_ztunnel and not in_envoy) or (in_ztunnel and ztunnel is not None):
         return ztunnel_view(as_ztunnel(source, ztunnel), name, **filters)
     if not in_envoy:  # neither family knows it: the Envoy registry's error lists the choices
         return envoy_view(as_proxy(source, proxy), name, **filters)
