@@ -22,6 +22,7 @@ ANY_ADDRESS = {4: "0.0.0.0", 6: "::"}
 
 
 def is_ip(value: str) -> bool:
+    """True when ``value`` is an IPv4 or IPv6 address (brackets and zone ids allowed)."""
     return parse_ip(value) is not None
 
 
@@ -95,6 +96,8 @@ class VhostIndex:
 
 @dataclass
 class ProxyIndex:
+    """A proxy's listeners, clusters, routes and endpoints keyed for O(1) lookups (built once per proxy)."""
+
     proxy: EnvoyProxy
     by_address: dict[tuple[str, int], ListenerResource] = field(default_factory=dict)  # (norm_ip, port)
     by_port_wildcard: dict[tuple[int, int], ListenerResource] = field(default_factory=dict)  # (4|6, port)
@@ -111,7 +114,7 @@ class ProxyIndex:
     own_ips: tuple[str, ...] = ()  # the proxy's own IPs (from its node id), canonical form
 
     @classmethod
-    def build(cls, proxy: EnvoyProxy) -> ProxyIndex:
+    def build(cls, proxy: EnvoyProxy) -> ProxyIndex:  # noqa: C901 - one walk; being replaced (issue 9 item 3)
         idx = cls(proxy)
         idx.own_ips = tuple(norm_ip(ip) for ip in proxy.ips)
         for res in proxy.listeners:
@@ -161,7 +164,7 @@ class ProxyIndex:
         return found
 
     # --- service name resolution (what a sidecar's DNS would answer) ---------------------------
-    def host_vips(self) -> dict[str, list[str]]:
+    def host_vips(self) -> dict[str, list[str]]:  # noqa: C901 - being replaced (issue 9 item 3)
         """Service FQDN -> VIPs, read from RDS virtual-host domains and TCP listener names."""
         if self._host_vips is not None:
             return self._host_vips
@@ -205,7 +208,8 @@ class ProxyIndex:
     def wildcard(self, ip: str | None, port: int) -> ListenerResource | None:
         """The wildcard listener Envoy hands ``ip:port`` to: ``0.0.0.0`` for IPv4, ``::`` for IPv6; an
         IPv4 address also reaches ``::`` when that listener has ``ipv4_compat``. With no ``ip`` (an
-        address outside what the capture knows) IPv4 is tried first, then IPv6."""
+        address outside what the capture knows) IPv4 is tried first, then IPv6.
+        """
         version = ip_version(ip)
         if version == 6:
             return self.by_port_wildcard.get((6, port))

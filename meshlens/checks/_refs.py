@@ -94,7 +94,8 @@ def _chains(raw: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """(label, json path suffix, chain) for every filter chain and the default one.
 
     The label is the chain's name, its index when it has none, and both when two chains of the
-    listener share a name (Istio names a port's TLS and plaintext chains alike)."""
+    listener share a name (Istio names a port's TLS and plaintext chains alike).
+    """
     chains = list(raw.get("filter_chains") or ())
     names = [str(c.get("name") or "") if isinstance(c, dict) else "" for c in chains]
     for i, chain in enumerate(chains):

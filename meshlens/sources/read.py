@@ -226,6 +226,28 @@ def _from_directory(root: Path) -> Iterator[Document]:
                                          os.path.dirname(rel), path.stat().st_mtime)
 
 
+def _read_file(path: Path, label: str) -> bytes:
+    """The file's bytes; a LoadError naming the file when it cannot be read."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise LoadError("no such file or directory", file=label) from None
+    except IsADirectoryError:
+        raise LoadError("is a directory", file=label) from None
+    except OSError as exc:
+        raise LoadError(f"cannot read: {exc.strerror or exc}", file=label) from None
+
+
+def _gunzip(data: bytes, label: str) -> bytes:
+    """``data`` decompressed when it is gzip (by its magic bytes), else unchanged."""
+    if not data.startswith(GZIP_MAGIC):
+        return data
+    try:
+        return gzip.decompress(data)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise LoadError(f"corrupt or truncated gzip data ({exc})", file=label) from None
+
+
 def read_source(source: Any) -> tuple[list[Document], bool]:
     """Read ``source`` into documents. Returns (documents, is_collection).
 
@@ -248,21 +270,10 @@ def read_source(source: Any) -> tuple[list[Document], bool]:
             path = Path(label)
             if path.is_dir():
                 return list(_from_directory(path)), True
-            try:
-                data = path.read_bytes()
-            except FileNotFoundError:
-                raise LoadError("no such file or directory", file=label) from None
-            except IsADirectoryError:
-                raise LoadError("is a directory", file=label) from None
-            except OSError as exc:
-                raise LoadError(f"cannot read: {exc.strerror or exc}", file=label) from None
+            data = _read_file(path, label)
     else:
         raise LoadError(f"cannot load a {type(source).__name__}: expected a path, bytes, a dict or '-'")
-    if data.startswith(GZIP_MAGIC):
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise LoadError(f"corrupt or truncated gzip data ({exc})", file=label) from None
+    data = _gunzip(data, label)
     if _is_tar(data):
         return list(_from_tar(data, label)), True
     return [parse_bytes(data, Location(file=label), group=label)], False

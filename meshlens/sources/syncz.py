@@ -73,6 +73,7 @@ def _is_http_row(d: Any) -> bool:
 
 
 def sniff(doc: Document) -> bool:
+    """True when ``doc`` is istiod's syncz (XDS DiscoveryResponse(s) or ``/debug/syncz`` rows)."""
     data = doc.data
     if isinstance(data, dict):
         return _is_discovery_response(data)
@@ -211,6 +212,7 @@ def _load_responses(responses: list[Any], base: str, doc: Document, state: Istio
 
 
 def load(doc: Document, builder: SnapshotBuilder) -> None:
+    """Load istiod's syncz into ``builder``'s istiod state (one sync row per proxy)."""
     state = builder.istiod()
     data = doc.data
     if isinstance(data, dict):
