@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any
 
 from meshlens.models.base import LoadFinding, Location, Severity
 from meshlens.models.istiod import IstiodState
 from meshlens.models.snapshot import EnvoyProxy, Snapshot, SourceInfo
 from meshlens.models.ztunnel import Ztunnel
+from meshlens.sources.bounded import mtime_stamp
 from meshlens.sources.read import Document
 
 
@@ -30,10 +30,9 @@ class SnapshotBuilder:
             proxy = EnvoyProxy(group=doc.group)
             self._envoys[doc.group] = proxy
             self.snapshot.proxies.append(proxy)
-        if doc.mtime is not None:
-            stamp = datetime.fromtimestamp(doc.mtime, tz=timezone.utc)
-            if proxy.captured_at is None or stamp > proxy.captured_at:
-                proxy.captured_at = stamp
+        stamp = mtime_stamp(doc.mtime)
+        if stamp is not None and (proxy.captured_at is None or stamp > proxy.captured_at):
+            proxy.captured_at = stamp
         return proxy
 
     def has_envoy(self, group: str) -> bool:
