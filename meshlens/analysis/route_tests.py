@@ -26,7 +26,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from meshlens.analysis.trace import trace
-from meshlens.analysis.trace_model import Trace
+from meshlens.analysis.trace.model import Trace
 from meshlens.errors import LoadError
 from meshlens.models.snapshot import EnvoyProxy, Snapshot
 from meshlens.sources import load

@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from meshlens.analysis.endpoints import DEGRADED, HEALTHY, endpoint_verdict
 from meshlens.analysis.index import index_for
+from meshlens.analysis.trace.endpoints import DEGRADED, HEALTHY, endpoint_verdict
 from meshlens.checks._hosts import Host, host_table
 from meshlens.checks._refs import loaded_clusters, refs_for
 from meshlens.checks._util import proxy_name, subject
@@ -223,7 +223,7 @@ class NoHealthyEndpoint(Check):
 
     ## What it checks
     Clusters with at least one endpoint and none healthy or degraded, after combining the EDS
-    status with the ``/clusters`` runtime flags (:func:`meshlens.analysis.endpoints.endpoint_verdict`,
+    status with the ``/clusters`` runtime flags (:func:`meshlens.analysis.trace.endpoints.endpoint_verdict`,
     which also reports the panic threshold).
 
     ## Why it matters

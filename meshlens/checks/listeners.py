@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from meshlens.analysis.trace import trace
-from meshlens.analysis.trace_model import Disposition
+from meshlens.analysis.trace.model import Disposition
 from meshlens.checks._refs import loaded_clusters, refs_for
 from meshlens.checks._util import subject
 from meshlens.checks.base import Check, CheckContext, Severity

@@ -213,7 +213,8 @@ def _from_tar(data: bytes, file: str, budget: Budget) -> Iterator[Document]:
             except StopIteration:
                 break
             except tarfile.TarError as exc:
-                last = tar.members[-1].name if tar.members else "the start"
+                read_so_far: list[tarfile.TarInfo] = getattr(tar, "members", [])  # no re-read of a damaged tar
+                last = read_so_far[-1].name if read_so_far else "the start"
                 yield _unreadable(Location(file=file, member=f"<after {last}>"), "", None,
                                   f"damaged or truncated tar archive: no further member readable ({exc})")
                 break

@@ -44,7 +44,6 @@ class EnvoyTable(Table):
     """
 
     json_style: str = "slice"
-    default_output: str = "short"
     raw_factory: Callable[[], Any] | None = field(default=None, repr=False, compare=False)
     rows_factory: Callable[[], list[Any]] | None = field(default=None, repr=False, compare=False)
 

@@ -6,10 +6,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from meshlens.render.table import tabwriter
+from meshlens.encoding.gosort import go_sort_by_key
+from meshlens.encoding.protojson import to_go
+from meshlens.encoding.tabwriter import tabwriter
 from meshlens.views.envoy._common import EnvoyTable, dump_section, require_section
-from meshlens.views.envoy._gosort import go_sort_by_key
-from meshlens.views.envoy._proto import to_go
 
 _TYPE_URL_PREFIX = "type.googleapis.com/"
 
@@ -88,7 +88,7 @@ def bootstrap_view(proxy: Any) -> EnvoyTable:
                                                  ("Istio Proxy Version:", summary.istio_proxy_version),
                                                  ("Envoy Version:", summary.envoy_version)) if value]
     return EnvoyTable(view="bootstrap", headers=[], rows=[summary], cells=cells, padding=1, text_override=text,
-                      json_style="jsonpb", json_indent=4, default_output="json",
+                      json_style="jsonpb", json_indent=4,
                       raw_factory=lambda: to_go(_bootstrap_raw(proxy)))
 
 

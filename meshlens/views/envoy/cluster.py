@@ -11,6 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from meshlens.encoding.gosort import go_sort_by_key
+from meshlens.encoding.protojson import to_go
 from meshlens.models.names import ClusterName
 from meshlens.views.envoy._common import (
     DISCOVERY_TYPE,
@@ -20,8 +22,6 @@ from meshlens.views.envoy._common import (
     enum_name,
     require_section,
 )
-from meshlens.views.envoy._gosort import go_sort_by_key
-from meshlens.views.envoy._proto import to_go
 
 HEADERS = ["SERVICE FQDN", "PORT", "SUBSET", "DIRECTION", "TYPE", "DESTINATION RULE"]
 

@@ -13,6 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from meshlens.encoding.gosort import go_sort_by_key
+from meshlens.encoding.protojson import to_go
 from meshlens.models.names import ClusterName
 from meshlens.views.envoy._common import (
     HEALTH_STATUS,
@@ -24,8 +26,6 @@ from meshlens.views.envoy._common import (
     require_config_dump,
     socket_address,
 )
-from meshlens.views.envoy._gosort import go_sort_by_key
-from meshlens.views.envoy._proto import to_go
 
 ENDPOINT_HEADERS = ["ENDPOINT", "STATUS", "OUTLIER CHECK", "CLUSTER"]
 EDS_HEADERS = ["NAME", "STATUS", "LOCALITY", "CLUSTER"]

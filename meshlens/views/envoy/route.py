@@ -4,7 +4,7 @@ Verbose: ``NAME  VHOST NAME  DOMAINS  MATCH  VIRTUAL SERVICE``; routes to ``Pass
 skipped and a virtual host without routes shows ``/*`` and ``404``. ``--verbose=false``:
 ``NAME  VIRTUAL HOSTS`` (the count). istioctl orders configurations with a comparison that only
 orders numeric names (``80`` < ``9080``) and calls everything else "not less"; Go's sort then
-decides where the others land, and :mod:`._gosort` reproduces that.
+decides where the others land, and :mod:`meshlens.encoding.gosort` reproduces that.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from meshlens.encoding.gosort import go_sort_slice
+from meshlens.encoding.protojson import to_go
 from meshlens.views.envoy._common import EnvoyTable, by_state, describe_management, go_atoi, require_section
-from meshlens.views.envoy._gosort import go_sort_slice
-from meshlens.views.envoy._proto import to_go
-from meshlens.views.envoy.listener import describe_route_match
+from meshlens.views.envoy._listeners import describe_route_match
 
 _MORE = 2  # istioctl shows at most two domains, then " + N more..."
 

@@ -18,9 +18,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from meshlens.encoding.protojson import to_go
 from meshlens.errors import UsageError
 from meshlens.views.envoy._common import EnvoyTable, by_state, dump_section, require_section
-from meshlens.views.envoy._proto import to_go
 
 HEADERS = ["RESOURCE NAME", "TYPE", "STATUS", "VALID CERT", "SERIAL NUMBER", "NOT AFTER", "NOT BEFORE"]
 NO_SECRETS = "No active or warming secrets found."

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from meshlens.encoding.gosort import go_sort_slice
 from meshlens.views.envoy._common import EnvoyTable, require_section
-from meshlens.views.envoy._gosort import go_sort_slice
-from meshlens.views.envoy.listener import (
+from meshlens.views.envoy._listeners import (
     ListenerRow,
     active_listeners,
     describe_chain_match,

@@ -18,7 +18,7 @@ from decimal import Decimal
 from functools import cmp_to_key
 from typing import Any
 
-from meshlens.render.gojson import go_float
+from meshlens.encoding.gojson import go_float
 
 _WIDTH = 80
 _SIMPLE_KEY_BYTES = 128  # yaml.v2 writes a longer key as "? key"
