@@ -245,7 +245,7 @@ class NoHealthyEndpoint(Check):
     message = "none of the {total} endpoint(s) of {cluster} is healthy ({health}); {note}"
     inputs = ("endpoints",)
 
-    def run(self, snapshot: Snapshot, ctx: CheckContext) -> Iterator[Finding | Subject]:
+    def run(self, snapshot: Snapshot, ctx: CheckContext) -> Iterator[Finding | Subject | list[Subject]]:
         for proxy in snapshot.proxies:
             pname = proxy_name(proxy)
             clusters = loaded_clusters(proxy)
@@ -324,7 +324,7 @@ class RoutedClusterEmpty(Check):
     message = "{cluster} has no endpoint but {count} referrer(s) send to it: {referrers}"
     inputs = ("endpoints",)
 
-    def run(self, snapshot: Snapshot, ctx: CheckContext) -> Iterator[Finding | Subject]:
+    def run(self, snapshot: Snapshot, ctx: CheckContext) -> Iterator[Finding | Subject | list[Subject]]:
         for proxy in snapshot.proxies:
             pname = proxy_name(proxy)
             referrers = refs_for(proxy).referrers()
@@ -374,7 +374,7 @@ class EdsAssignmentMissing(Check):
     message = "EDS cluster {cluster} ({state}) has no ClusterLoadAssignment {service}"
     inputs = ("eds",)
 
-    def run(self, snapshot: Snapshot, ctx: CheckContext) -> Iterator[Finding | Subject]:
+    def run(self, snapshot: Snapshot, ctx: CheckContext) -> Iterator[Finding | Subject | list[Subject]]:
         for proxy in snapshot.proxies:
             if "endpoints" not in proxy.sections:
                 continue

@@ -122,7 +122,7 @@ def _outbound_services(proxy: EnvoyProxy) -> set[tuple[str, int]]:
             if parsed.direction == "outbound" and parsed.host and parsed.port and not parsed.subset:
                 found.add((parsed.host, parsed.port))
         proxy.cache["checks.outbound_services"] = found
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def known_services(snapshot: Snapshot) -> dict[tuple[str, int], KnownService]:
