@@ -35,8 +35,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from meshlens.errors import LoadError, UsageError
 from meshlens.models.base import Location
 
@@ -210,7 +208,6 @@ def gunzip(data: bytes, budget: Budget, location: Location) -> bytes:
 
 
 # --- YAML -------------------------------------------------------------------------------------------
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _ANCHOR_RE = re.compile(r"(?:^|[\s\[{,:\-?])[&*][^\s\[\]{},]")
 
 
@@ -224,16 +221,19 @@ def load_yaml(text: str) -> Any:
     Returns None when ``text`` is not YAML at all; raises :class:`YamlRefused` when it is YAML that
     meshlens refuses to build.
     """
+    import yaml  # only YAML captures pay for the YAML parser's import
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     if _ANCHOR_RE.search(text):
         try:
-            for event in yaml.parse(text, Loader=_Loader):
+            for event in yaml.parse(text, Loader=loader):
                 if isinstance(event, yaml.AliasEvent):
                     raise YamlRefused(f"YAML alias *{event.anchor} refused: captures never use anchors and "
                                       "aliases, which can expand a small file without bound")
         except yaml.YAMLError:
             return None
     try:
-        value = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+        value = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
     except yaml.YAMLError:
         return None
     except RecursionError:

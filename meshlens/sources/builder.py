@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from meshlens.models.base import LoadFinding, Location, Severity
-from meshlens.models.istiod import IstiodState
 from meshlens.models.snapshot import EnvoyProxy, Snapshot, SourceInfo
-from meshlens.models.ztunnel import Ztunnel
 from meshlens.sources.bounded import mtime_stamp
 from meshlens.sources.read import Document
+
+if TYPE_CHECKING:
+    from meshlens.models.istiod import IstiodState
+    from meshlens.models.ztunnel import Ztunnel
 
 
 class SnapshotBuilder:
@@ -44,6 +46,8 @@ class SnapshotBuilder:
 
     def istiod(self) -> IstiodState:
         if self.snapshot.istiod is None:
+            from meshlens.models.istiod import IstiodState  # only istiod captures need its models
+
             self.snapshot.istiod = IstiodState()
         return self.snapshot.istiod
 
