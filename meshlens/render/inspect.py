@@ -37,6 +37,7 @@ def _proxy_block(p: ProxySummary) -> list[str]:
 
 
 def render_summary(s: Summary) -> str:
+    """The ``meshlens inspect`` text of a Summary: kind, source, proxies with versions and counts."""
     lines = [f"kind:     {s.kind}", f"source:   {s.source}"]
     if len(s.proxies) == 1:
         lines.extend(_proxy_block(s.proxies[0]))
@@ -60,6 +61,9 @@ def render_summary(s: Summary) -> str:
         lines.append(f"findings: {len(s.findings)}")
         for f in s.findings:
             where = f" [{f.proxy}]" if f.proxy and len(s.proxies) > 1 else ""
+            member = f.location.member
+            if member and not f.proxy and f"[{member}]" not in f.message:
+                where += f" {member}:"  # a member of an archive or directory that was not loaded
             lines.append(f"  {f.severity.value:<7} {f.code}{where} {f.message}")
     else:
         lines.append("findings: none")
