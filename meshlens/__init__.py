@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from meshlens.analysis.trace import trace
     from meshlens.analysis.trace.model import Trace
     from meshlens.checks import list_checks
-    from meshlens.graph import MeshGraph
+    from meshlens.index.graph import MeshGraph
     from meshlens.models.base import Severity
     from meshlens.models.duration import Duration
     from meshlens.models.result import Result
@@ -40,7 +40,7 @@ _LAZY = {
     "EnvoyProxy": "meshlens.models.snapshot",
     "Finding": "meshlens.results",
     "IstioctlComparison": "meshlens.analysis.istioctl_compare",
-    "MeshGraph": "meshlens.graph",
+    "MeshGraph": "meshlens.index.graph",
     "Report": "meshlens.results",
     "Result": "meshlens.models.result",
     "Severity": "meshlens.models.base",
@@ -76,7 +76,7 @@ def _ztunnel_view(ztunnel: Ztunnel, name: str, /, **filters: Any) -> Table:
 
 
 def _graph(proxy: EnvoyProxy) -> MeshGraph:
-    from meshlens.graph import graph_for
+    from meshlens.index.graph import graph_for
 
     return graph_for(proxy)
 

@@ -13,6 +13,8 @@ from meshlens.views.registry import ENVOY, ZTUNNEL
 from meshlens.views.spec import Filter, ViewSpec
 
 if TYPE_CHECKING:
+    from meshlens.models.snapshot import EnvoyProxy
+    from meshlens.models.ztunnel import Ztunnel
     from meshlens.views.base import Table
 
 # name -> spec, in the registry's order.
@@ -20,14 +22,14 @@ ENVOY_VIEWS: dict[str, ViewSpec] = {spec.name: spec for spec in ENVOY}
 ZTUNNEL_VIEWS: dict[str, ViewSpec] = {spec.name: spec for spec in ZTUNNEL}
 
 
-def envoy_view(proxy: Any, name: str, /, **filters: Any) -> Table:
+def envoy_view(proxy: EnvoyProxy, name: str, /, **filters: Any) -> Table:
     """An istioctl ``proxy-config`` view of an Envoy proxy."""
     from meshlens.views.base import call_view, resolve_view
 
     return call_view(resolve_view(ENVOY_VIEWS, name, "proxy-config"), proxy, filters)
 
 
-def ztunnel_view(ztunnel: Any, name: str, /, **filters: Any) -> Table:
+def ztunnel_view(ztunnel: Ztunnel, name: str, /, **filters: Any) -> Table:
     """An istioctl ``ztunnel-config`` view of a ztunnel."""
     from meshlens.views.base import call_view, resolve_view
 

@@ -9,12 +9,15 @@ the proxy, build the view and render it as ``short``, ``json`` or ``yaml`` text.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from meshlens.errors import UnsupportedDumpError, UsageError
 from meshlens.views.base import Table, call_view, resolve_view
 from meshlens.views.envoy._common import EnvoyTable
 from meshlens.views.registry import ENVOY as VIEWS
+
+if TYPE_CHECKING:
+    from meshlens.models.snapshot import EnvoyProxy, Snapshot
 
 OUTPUTS = ("short", "json", "yaml")
 
@@ -52,7 +55,7 @@ def render(table: Table, output: str | None = None) -> str:
     return marshal_indent(data if data is not None else [], "    ") + "\n"
 
 
-def select_proxy(snapshot: Any, name: str | None = None) -> Any:
+def select_proxy(snapshot: Snapshot, name: str | None = None) -> EnvoyProxy:
     """The Envoy proxy a proxy-config view reads; a clear error for captures of another kind."""
     if not snapshot.proxies:
         if snapshot.ztunnels:
