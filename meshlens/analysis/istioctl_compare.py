@@ -31,7 +31,8 @@ _DUMP_TYPE = "envoy.admin.v3.{}ConfigDump"
 
 def jsonpb(obj: Any, type_name: str, orderer: ProtoOrderer | None = None) -> str:
     """``obj`` (a JSON tree of message ``type_name``) as Go's jsonpb marshaler with a 4-space indent
-    writes it; what ``orderer`` could not place is in its ``notes``."""
+    writes it; what ``orderer`` could not place is in its ``notes``.
+    """
     return jsonpb_indent((orderer or ProtoOrderer()).tree(obj, type_name), "    ")
 
 
