@@ -1,7 +1,9 @@
 """meshlens: offline analysis of captured Envoy and Istio ztunnel state.
 
 The public names are imported on first use (PEP 562), so ``meshlens`` and its command line start fast:
-diff pulls in deepdiff, checks and views their own modules, only when asked for.
+diff pulls in deepdiff, checks and views their own modules, only when asked for. The package's
+layers (cli, render, views/analysis/checks, index, sources, encoding, models, errors) are mapped in
+README's Layout section; imports only point down them.
 """
 
 from __future__ import annotations
