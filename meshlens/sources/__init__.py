@@ -13,12 +13,12 @@ from typing import Any
 from meshlens.errors import LoadError
 from meshlens.models.base import ML0008_UNRECOGNIZED_MEMBER, Severity
 from meshlens.models.snapshot import Snapshot
-from meshlens.sources import admin, bugreport, config_dump, envoy_bootstrap, syncz, ztunnel
+from meshlens.sources import admin, bugreport, config_dump, envoy_bootstrap, syncz, ztunnel, ztunnel_logs
 from meshlens.sources.builder import SnapshotBuilder
 from meshlens.sources.read import Document, read_source
 
 # Order matters only where two formats could both claim a document; the sniffers are strict.
-LOADERS: tuple[Any, ...] = (config_dump, envoy_bootstrap, ztunnel, syncz, *admin.LOADERS)
+LOADERS: tuple[Any, ...] = (config_dump, envoy_bootstrap, ztunnel, syncz, ztunnel_logs, *admin.LOADERS)
 
 __all__ = ["LOADERS", "Document", "SnapshotBuilder", "detect", "load", "load_document"]
 
@@ -43,7 +43,7 @@ def _what_is_it(doc: Document) -> str:
 
 
 EXPECTED = ("expected an Envoy /config_dump (JSON or YAML), /clusters, /certs, /server_info, "
-            "an istiod syncz, a ztunnel /config_dump or a bug-report archive")
+            "an istiod syncz, a ztunnel /config_dump, a ztunnel log or a bug-report archive")
 
 
 def load_document(doc: Document, builder: SnapshotBuilder, *, strict: bool) -> str | None:
