@@ -18,9 +18,8 @@ from typing import Any, NamedTuple
 
 import networkx as nx
 
-from meshlens.analysis.chains import chain_label
 from meshlens.analysis.index import ProxyIndex, index_for
-from meshlens.models.envoy.listener import FilterChain
+from meshlens.models.envoy.listener import FilterChain, chain_label
 from meshlens.models.envoy.route import RouteConfiguration
 from meshlens.models.snapshot import EnvoyProxy
 

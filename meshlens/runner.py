@@ -202,7 +202,7 @@ def check(
         >>> report = meshlens.check("bug-report.tar.gz", now="2026-11-22T13:32:00Z")  # doctest: +SKIP
         >>> [f.code for f in report.findings]  # doctest: +SKIP
     """
-    from meshlens import __version__
+    from meshlens._version import __version__
 
     snap = _as_snapshot(snapshot)
     chosen = select_checks(select, ignore)

@@ -12,7 +12,7 @@ from junitparser import Error, Failure, JUnitXml, Skipped
 
 import meshlens
 from meshlens.checks import ALL_CHECKS
-from meshlens.reporters import REPORTERS, render
+from meshlens.render.report import REPORTERS, render
 from meshlens.results import Baseline, Report
 from tests.conftest import FIXTURES, fixture_path, needs_shared
 

@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 import meshlens
-from meshlens.reporters import junit
+from meshlens.render import junit
 from meshlens.runner import resolve_now
 from tests.conftest import FIXTURES, needs_shared
 

@@ -1,5 +1,5 @@
-"""Envoy's matching rules in meshlens.analysis.chains (filter_chain_matcher trees) and
-meshlens.analysis.matching (RE2 regexes, gRPC and tls_context route matchers).
+"""Envoy's matching rules in meshlens.analysis.trace.chains (filter_chain_matcher trees) and
+meshlens.analysis.trace.re2, .matchers and .routes (RE2 regexes, gRPC and tls_context route matchers).
 
 The same behaviours are pinned against a real Envoy by the lab configurations ``matcher_tree_fallback``
 and ``route_re2_grpc_tls`` (tests/test_trace_vs_envoy.py); these tests keep them checked without Envoy.
@@ -13,9 +13,12 @@ from typing import Any
 import pytest
 
 import meshlens
-from meshlens.analysis import matching
-from meshlens.analysis.chains import Connection, select_chain
-from meshlens.analysis.matching import Request, RouteVerdict, is_grpc, route_match, string_match, translate_re2
+from meshlens.analysis.trace import re2 as matching
+from meshlens.analysis.trace.chains import Connection, select_chain
+from meshlens.analysis.trace.matchers import string_match
+from meshlens.analysis.trace.re2 import translate_re2
+from meshlens.analysis.trace.request import Request
+from meshlens.analysis.trace.routes import RouteVerdict, is_grpc, route_match
 from meshlens.models.envoy.core import StringMatcher
 from meshlens.models.envoy.listener import Listener
 from meshlens.models.envoy.route import Route

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from meshlens.render.table import format_text, tabwriter
-from meshlens.views.envoy._gosort import go_sort_by_key, go_sort_slice
+from meshlens.encoding.gosort import go_sort_by_key, go_sort_slice
+from meshlens.encoding.tabwriter import format_text, tabwriter
 
 GO_TABWRITER = [
     # (text, minwidth, tabwidth, padding, padchar, Go's output)

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 import meshlens
-from meshlens.analysis.trace_model import Disposition
+from meshlens.analysis.trace.model import Disposition
 from tests.conftest import fixture_path, needs_shared
 
 HCM = "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager"

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 import meshlens
-from meshlens.analysis.paths import normalize, remove_dot_segments
-from meshlens.analysis.trace_model import Disposition, Trace
+from meshlens.analysis.trace.model import Disposition, Trace
+from meshlens.analysis.trace.paths import normalize, remove_dot_segments
 from tests.conftest import fixture_path, needs_shared
 
 A = "type.googleapis.com/envoy.admin.v3."

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 import meshlens
+from meshlens.encoding.gojson import GoStruct, go_float, go_string, jsonpb_indent, marshal_indent
+from meshlens.encoding.goyaml import go_yaml
 from meshlens.errors import UnsupportedDumpError, UsageError
-from meshlens.render.gojson import GoStruct, go_float, go_string, jsonpb_indent, marshal_indent
-from meshlens.render.yamlout import go_yaml
 from meshlens.views.envoy import render, render_view
 from tests.conftest import FIXTURES, fixture_path
 

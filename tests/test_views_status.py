@@ -13,11 +13,11 @@ import pytest
 import yaml
 
 import meshlens as ml
+from meshlens.encoding.gojson import go_string as go_json_string
+from meshlens.encoding.gojson import jsonpb_indent
+from meshlens.encoding.goyaml import go_yaml as json_to_yaml
 from meshlens.errors import UnsupportedDumpError, UsageError
 from meshlens.models.istiod import IstiodState, SyncStatus
-from meshlens.render.gojson import go_string as go_json_string
-from meshlens.render.gojson import jsonpb_indent
-from meshlens.render.yamlout import go_yaml as json_to_yaml
 from meshlens.views.status import ProxyStatusRow, proxy_status, render
 from meshlens.views.status._time import go_timestamp, human_duration, parse_rfc3339_ns
 from tests.conftest import fixture_path

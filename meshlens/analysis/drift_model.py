@@ -88,7 +88,7 @@ class Drift(BaseModel):
                                                          "loaded", "details"])
 
     def __str__(self) -> str:
-        from meshlens.render.drift import render_drift
+        from meshlens.analysis.drift_text import render_drift
 
         return render_drift(self)
 

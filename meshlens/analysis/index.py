@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from meshlens.analysis.addresses import parse_ip
+from meshlens.models.addresses import parse_ip
 from meshlens.models.envoy.resources import ClusterResource, EndpointResource, ListenerResource, RouteConfigResource
 from meshlens.models.envoy.route import RouteConfiguration, VirtualHost
 from meshlens.models.names import ClusterName, VirtualHostName

@@ -26,7 +26,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from meshlens.analysis.trace import trace
-from meshlens.analysis.trace_model import Trace
+from meshlens.analysis.trace.model import Trace
 from meshlens.errors import LoadError
 from meshlens.models.snapshot import EnvoyProxy, Snapshot
 from meshlens.sources import load
@@ -184,7 +184,7 @@ def run_route_tests(tests_source: Any, dump: Any, *, proxy: str | None = None) -
     tests = parse_tests(tests_source)
     if isinstance(dump, EnvoyProxy):
         snapshot: Snapshot | None = None
-        default_proxy = dump
+        default_proxy: EnvoyProxy | None = dump
     else:
         snapshot = dump if isinstance(dump, Snapshot) else load(dump)
         default_proxy = snapshot.proxy(proxy) if proxy or len(snapshot.proxies) == 1 else None

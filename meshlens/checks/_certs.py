@@ -127,8 +127,8 @@ def _sockets(proxy: EnvoyProxy) -> list[Any]:
     out: list[Any] = []
     for res in proxy.listeners:
         out.extend(chain.get("transport_socket") for _, _, chain in _chains(res.raw))
-    for res in proxy.clusters:
-        raw = res.raw
+    for cluster in proxy.clusters:
+        raw = cluster.raw
         out.append(raw.get("transport_socket"))
         out.extend(m.get("transport_socket") for m in raw.get("transport_socket_matches") or () if isinstance(m, dict))
     return [s for s in out if isinstance(s, dict)]

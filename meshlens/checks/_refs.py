@@ -39,7 +39,7 @@ class RouteEntry(NamedTuple):
     config: RouteConfigEntry
     vhost: str
     vhost_index: int
-    index: int
+    index: int  # type: ignore[assignment]  # the route's position; shadows tuple.index() on purpose
     raw: dict[str, Any]
     subject_name: str  # <route config>/<virtual host>/<route name or index>, as the graph names it
 
@@ -192,4 +192,4 @@ def loaded_clusters(proxy: EnvoyProxy) -> dict[str, Any]:
     if found is None:
         found = {c.name: c for c in proxy.clusters if c.state != "rejected" and c.name}
         proxy.cache["checks.clusters"] = found
-    return found  # type: ignore[no-any-return]
+    return found

@@ -16,7 +16,7 @@ def proxy_name(proxy: EnvoyProxy) -> str:
     if name is None:
         name = proxy.name
         proxy.cache["checks.name"] = name
-    return name  # type: ignore[no-any-return]
+    return name
 
 
 def subject(proxy: EnvoyProxy, kind: str, name: str) -> Subject:

@@ -154,7 +154,7 @@ def _diff_function() -> Callable[..., Any]:
         from meshlens.analysis.diff import diff
     except ImportError as exc:
         raise SkipCheck(f"meshlens.diff is not available in this build ({exc})") from None
-    return diff  # type: ignore[no-any-return]
+    return diff
 
 
 def pairs(snapshot: Snapshot, intended: Snapshot) -> list[tuple[EnvoyProxy, EnvoyProxy]]:
@@ -184,7 +184,7 @@ def drift_entries(snapshot: Snapshot, ctx: CheckContext) -> list[tuple[EnvoyProx
         raise SkipCheck("no proxy of the intended capture matches a proxy of the snapshot (by node id or name)")
     out = []
     for want, have in matched:
-        cache_key = ("checks.drift", id(want))
+        cache_key = f"checks.drift:{id(want)}"
         doc = have.cache.get(cache_key)
         if doc is None:
             result = diff(want, have)

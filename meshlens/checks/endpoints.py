@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from meshlens.analysis.endpoints import DEGRADED, HEALTHY, endpoint_verdict
 from meshlens.analysis.index import index_for
+from meshlens.analysis.trace.endpoints import DEGRADED, HEALTHY, endpoint_verdict
 from meshlens.checks._hosts import Host, host_table
 from meshlens.checks._refs import loaded_clusters, refs_for
 from meshlens.checks._util import proxy_name, subject
@@ -223,7 +223,7 @@ class NoHealthyEndpoint(Check):
 
     ## What it checks
     Clusters with at least one endpoint and none healthy or degraded, after combining the EDS
-    status with the ``/clusters`` runtime flags (:func:`meshlens.analysis.endpoints.endpoint_verdict`,
+    status with the ``/clusters`` runtime flags (:func:`meshlens.analysis.trace.endpoints.endpoint_verdict`,
     which also reports the panic threshold).
 
     ## Why it matters
@@ -245,7 +245,7 @@ class NoHealthyEndpoint(Check):
     message = "none of the {total} endpoint(s) of {cluster} is healthy ({health}); {note}"
     inputs = ("endpoints",)
 
-    def run(self, snapshot: Snapshot, ctx: CheckContext) -> Iterator[Finding | Subject]:
+    def run(self, snapshot: Snapshot, ctx: CheckContext) -> Iterator[Finding | Subject | list[Subject]]:
         for proxy in snapshot.proxies:
             pname = proxy_name(proxy)
             clusters = loaded_clusters(proxy)
@@ -324,7 +324,7 @@ class RoutedClusterEmpty(Check):
     message = "{cluster} has no endpoint but {count} referrer(s) send to it: {referrers}"
     inputs = ("endpoints",)
 
-    def run(self, snapshot: Snapshot, ctx: CheckContext) -> Iterator[Finding | Subject]:
+    def run(self, snapshot: Snapshot, ctx: CheckContext) -> Iterator[Finding | Subject | list[Subject]]:
         for proxy in snapshot.proxies:
             pname = proxy_name(proxy)
             referrers = refs_for(proxy).referrers()
@@ -374,7 +374,7 @@ class EdsAssignmentMissing(Check):
     message = "EDS cluster {cluster} ({state}) has no ClusterLoadAssignment {service}"
     inputs = ("eds",)
 
-    def run(self, snapshot: Snapshot, ctx: CheckContext) -> Iterator[Finding | Subject]:
+    def run(self, snapshot: Snapshot, ctx: CheckContext) -> Iterator[Finding | Subject | list[Subject]]:
         for proxy in snapshot.proxies:
             if "endpoints" not in proxy.sections:
                 continue

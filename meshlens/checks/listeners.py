@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from meshlens.analysis.trace import trace
-from meshlens.analysis.trace_model import Disposition
+from meshlens.analysis.trace.model import Disposition
 from meshlens.checks._refs import loaded_clusters, refs_for
 from meshlens.checks._util import subject
 from meshlens.checks.base import Check, CheckContext, Severity
@@ -122,7 +122,7 @@ def _outbound_services(proxy: EnvoyProxy) -> set[tuple[str, int]]:
             if parsed.direction == "outbound" and parsed.host and parsed.port and not parsed.subset:
                 found.add((parsed.host, parsed.port))
         proxy.cache["checks.outbound_services"] = found
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def known_services(snapshot: Snapshot) -> dict[tuple[str, int], KnownService]:

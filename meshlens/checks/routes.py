@@ -154,7 +154,7 @@ class UnreachableRoute(Check):
               "request it would"
     inputs = ("routes",)
 
-    def run(self, snapshot: Snapshot, ctx: CheckContext) -> Iterator[Finding | Subject]:
+    def run(self, snapshot: Snapshot, ctx: CheckContext) -> Iterator[Finding | Subject | list[Subject]]:
         for proxy in snapshot.proxies:
             pname = proxy_name(proxy)
             vhost_routes: dict[tuple[int, int], list[RouteEntry]] = {}
@@ -215,7 +215,7 @@ class DuplicateDomain(Check):
               "{route_config!r}"
     inputs = ("routes",)
 
-    def run(self, snapshot: Snapshot, ctx: CheckContext) -> Iterator[Finding | Subject]:
+    def run(self, snapshot: Snapshot, ctx: CheckContext) -> Iterator[Finding | Subject | list[Subject]]:
         for proxy in snapshot.proxies:
             pname = proxy_name(proxy)
             examined: list[Subject] = []

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
+from meshlens._version import __version__
 from meshlens.errors import MeshlensError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -93,6 +94,6 @@ def emit_json(value: Any) -> None:
 
 
 @click.group(cls=AliasedGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="meshlens")
+@click.version_option(__version__, prog_name="meshlens")
 def main() -> None:
     """Analyse captured Envoy and Istio ztunnel state offline."""

@@ -58,7 +58,7 @@ def check(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: str, se
     PATH is a config dump, /clusters, /certs, /server_info, a ztunnel dump, a syncz, a bug-report
     archive or directory; files of one proxy given together are analysed as one proxy.
     """
-    from meshlens.reporters import render
+    from meshlens.render.report import render
     from meshlens.results import Baseline
     from meshlens.runner import check as run_checks
 
@@ -86,7 +86,7 @@ def check(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: str, se
 @handle_errors
 def checks(output: str) -> None:
     """List every check: code, slug, severity and title."""
-    from meshlens.reporters.catalogue import catalogue, render_catalogue
+    from meshlens.render.catalogue import catalogue, render_catalogue
 
     if output == "json":
         emit_json(catalogue())
@@ -99,6 +99,6 @@ def checks(output: str) -> None:
 @handle_errors
 def explain(code: str) -> None:
     """Print a check's documentation (CODE is ML1001 or a slug such as certs.expired)."""
-    from meshlens.reporters.catalogue import render_explain
+    from meshlens.render.catalogue import render_explain
 
     click.echo(render_explain(code), nl=False)

@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 # Which Envoy API fields hold data rather than fields (by their snake_case name). The one list:
-# casing here and istioctl's Go-style JSON (views/envoy/_proto.py) both read it.
+# casing here and istioctl's Go-style JSON (encoding/protojson.py) both read it.
 MAP_OF_STRUCTS = frozenset({"filter_metadata", "per_filter_config"})  # map<string, Struct>
 MAP_OF_SCALARS = frozenset({"key_values", "labels", "context_extensions", "request_headers_to_add_map"})
 MAP_OF_MESSAGES = frozenset({  # map<string, message> (usually Any): keys are data, values messages

@@ -7,11 +7,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from meshlens.errors import UsageError
+from meshlens.models import hooks
 from meshlens.models.base import LoadFinding, Location
 from meshlens.models.istiod import IstiodState
 from meshlens.models.ztunnel import Ztunnel
 
 if TYPE_CHECKING:
+    from meshlens.graph import MeshGraph
     from meshlens.models.envoy.bootstrap import Bootstrap
     from meshlens.models.envoy.resources import (
         ClusterResource,
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
         RouteConfigResource,
         SecretResource,
     )
+    from meshlens.views.base import Table
 
 
 @dataclass
@@ -127,17 +130,13 @@ class EnvoyProxy:
     def has_section(self, section: str) -> bool:
         return section in self.sections
 
-    def graph(self) -> Any:
+    def graph(self) -> MeshGraph:
         """The request graph (listener → … → endpoint) as a :class:`meshlens.graph.MeshGraph`."""
-        from meshlens.graph import graph_for
+        return hooks.graph(self)  # the graph is built on models: provided from above, see models/hooks.py
 
-        return graph_for(self)
-
-    def view(self, name: str, /, **filters: Any) -> Any:
+    def view(self, name: str, /, **filters: Any) -> Table:
         """An istioctl-style table of this proxy (``"cluster"``, ``"listener"``, ``"route"``, ...)."""
-        from meshlens.views import envoy_view  # views are built on top of models
-
-        return envoy_view(self, name, **filters)
+        return hooks.envoy_view(self, name, **filters)  # views are built on models: see models/hooks.py
 
     def __repr__(self) -> str:
         return (f"EnvoyProxy({self.name!r}, listeners={len(self.listeners)}, clusters={len(self.clusters)}, "

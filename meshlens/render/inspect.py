@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from meshlens.render.table import tabwriter
+from meshlens.encoding.tabwriter import tabwriter
 from meshlens.summary import ProxySummary, Summary
 
 _TYPES = (("listeners", "listeners"), ("clusters", "clusters"), ("route_configs", "route configs"),

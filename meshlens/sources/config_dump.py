@@ -224,7 +224,7 @@ class Walker:
             return
         primary = next(s for s in ("active", "warming", "draining") if s in states)
         body = states[primary]
-        raw = body.get("listener") if isinstance(body.get("listener"), dict) else {}
+        raw = found if isinstance(found := body.get("listener"), dict) else {}
         res = ListenerResource(name, primary, raw, self.loc, f"{path}.{primary}_state.listener",
                                version_info=body.get("version_info"), last_updated=body.get("last_updated"),
                                error=error)

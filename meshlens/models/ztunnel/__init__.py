@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from meshlens.models import hooks
 from meshlens.models.base import Location
+from meshlens.models.duration import Duration
 from meshlens.models.ztunnel._base import (
     ZModel,
     ZtunnelRecord,
@@ -47,6 +49,9 @@ from meshlens.models.ztunnel.state import (
     WorkloadState,
 )
 
+if TYPE_CHECKING:
+    from meshlens.views.base import Table
+
 # Dump shapes (``Ztunnel.shape``).
 SHAPE_LIST = "list"  # 1.23+: workloads/services/policies are arrays
 SHAPE_MAP = "map"  # 1.22: objects keyed "network/ip", "network/vip", "ns/name"
@@ -68,13 +73,13 @@ class StaticConfig:
 
 
 def _duration(value: Any) -> timedelta | None:
-    """serde's Duration ``{"secs": 86400, "nanos": 0}`` (or a number of seconds)."""
-    if isinstance(value, dict) and isinstance(value.get("secs"), (int, float)):
-        nanos = value.get("nanos", 0)
-        return timedelta(seconds=value["secs"], microseconds=(nanos if isinstance(nanos, int) else 0) / 1000)
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return timedelta(seconds=value)
-    return None
+    """serde's Duration ``{"secs": 86400, "nanos": 0}`` (or a number of seconds); None when absent or not one."""
+    if value is None:
+        return None
+    try:
+        return Duration.parse(value).to_timedelta()
+    except ValueError:
+        return None
 
 
 @dataclass(eq=False)
@@ -161,11 +166,9 @@ class Ztunnel:
         """The service ``namespace/hostname``."""
         return self._services_by_key.get(key)
 
-    def view(self, name: str, /, **filters: Any) -> Any:
+    def view(self, name: str, /, **filters: Any) -> Table:
         """An istioctl ``ztunnel-config`` table of this ztunnel (``"workload"``, ``"service"``, ...)."""
-        from meshlens.views import ztunnel_view  # views are built on top of models
-
-        return ztunnel_view(self, name, **filters)
+        return hooks.ztunnel_view(self, name, **filters)  # views are built on models: see models/hooks.py
 
     def counts(self) -> dict[str, int]:
         return {"workloads": len(self.workloads), "services": len(self.services),

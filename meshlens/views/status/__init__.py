@@ -28,11 +28,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from meshlens.encoding.gojson import jsonpb_indent
+from meshlens.encoding.goyaml import go_yaml
 from meshlens.errors import UnsupportedDumpError, UsageError
 from meshlens.models.istiod import CDS, ECDS, EDS, LDS, RDS, IstiodState, ProxySync, SyncStatus, short_type
 from meshlens.models.snapshot import Snapshot
-from meshlens.render.gojson import jsonpb_indent
-from meshlens.render.yamlout import go_yaml
 from meshlens.sources.syncz import KIND as SYNCZ_KIND
 from meshlens.views.base import Table
 from meshlens.views.status import _response

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from meshlens.encoding.gojson import marshal
 from meshlens.models.istiod import ControlPlane, IstiodState, ProxySync, SyncStatus, TypeSync
-from meshlens.render.gojson import marshal
 from meshlens.views.status._time import go_timestamp, to_ns
 
 CLIENT_CONFIG = "type.googleapis.com/envoy.service.status.v3.ClientConfig"

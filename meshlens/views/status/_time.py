@@ -5,7 +5,7 @@
 * :func:`go_timestamp`: a ``google.protobuf.Timestamp`` as jsonpb writes it.
 
 Instants are integers: nanoseconds since the Unix epoch, as Go keeps them. The JSON and YAML writers
-are the shared ones (:mod:`meshlens.render.gojson`, :mod:`meshlens.render.yamlout`).
+are the shared ones (:mod:`meshlens.encoding.gojson`, :mod:`meshlens.encoding.goyaml`).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """What istioctl's ``-o json`` / ``-o yaml`` print for ztunnel-config, and what ztunnel itself serves.
 
-* :func:`go_json` = Go ``json.MarshalIndent(v, "", indent)`` (:mod:`meshlens.render.gojson`):
+* :func:`go_json` = Go ``json.MarshalIndent(v, "", indent)`` (:mod:`meshlens.encoding.gojson`):
   HTML-safe strings, dicts in their order; Go maps must be built with :func:`go_map` (sorted keys).
-* :func:`go_yaml` = ``yaml.JSONToYAML`` of that JSON (:mod:`meshlens.render.yamlout`).
+* :func:`go_yaml` = ``yaml.JSONToYAML`` of that JSON (:mod:`meshlens.encoding.goyaml`).
 * :func:`serde_pretty` = ztunnel's ``serde_json::to_string_pretty`` (2-space indent, no HTML
   escaping): the ``/config_dump`` text that ``ztunnel-config all -o json`` echoes.
 """
@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from meshlens.render.gojson import marshal_indent
-from meshlens.render.yamlout import go_yaml
+from meshlens.encoding.gojson import marshal_indent
+from meshlens.encoding.goyaml import go_yaml
 
 
 def go_map(mapping: dict[str, Any]) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import re
 
-from meshlens.analysis.matching import Request, split_host_port
+from meshlens.analysis.trace.request import Request, split_host_port
 from meshlens.models.envoy.route import RedirectAction, Route
 
 DEFAULT_PORTS = {"http": 80, "https": 443}

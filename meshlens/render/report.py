@@ -1,6 +1,7 @@
-"""Reporters: pure functions ``render(report) -> str`` for text, JSON, SARIF 2.1.0 and JUnit XML.
+"""Report renderers by format: ``render(report, fmt)`` for text, JSON, SARIF 2.1.0 and JUnit XML.
 
-They format what the :class:`~meshlens.results.Report` holds and compute nothing of their own.
+They format what the :class:`~meshlens.results.Report` holds and compute nothing of their own; the
+text format is the report's own readable text (:func:`meshlens.results.report_text`).
 """
 
 from __future__ import annotations
@@ -9,12 +10,12 @@ from collections.abc import Callable
 from typing import Any
 
 from meshlens.errors import UsageError
-from meshlens.reporters import json, junit, sarif, text
-from meshlens.results import Report
+from meshlens.render import junit, report_json, sarif
+from meshlens.results import Report, report_text
 
 REPORTERS: dict[str, Callable[..., str]] = {
-    "text": text.render,
-    "json": json.render,
+    "text": report_text,
+    "json": report_json.render,
     "sarif": sarif.render,
     "junit": junit.render,
 }

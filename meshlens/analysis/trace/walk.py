@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from meshlens.analysis.trace_model import Disposition, Hop, Skipped, Trace
+from meshlens.analysis.trace.model import Disposition, Hop, Skipped, Trace
 from meshlens.models.snapshot import EnvoyProxy
 
 MAX_SKIPPED = 25

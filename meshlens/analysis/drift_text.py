@@ -1,12 +1,17 @@
-"""Text rendering of a Drift: verdict per xDS type, then drifted resources grouped by type."""
+"""A Drift's readable text (its ``str()``): verdict per xDS type, then drifted resources grouped by type.
+
+It lives beside the result rather than in :mod:`meshlens.render` so that the result needs nothing above
+its layer; it reads the Drift only through attributes (the type is imported for the checker alone).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from meshlens.analysis.drift_model import Drift
+if TYPE_CHECKING:
+    from meshlens.analysis.drift_model import Drift
 
 MAX_VALUE = 100
 

@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from meshlens.analysis.addresses import longest_prefix, parse_ip
-from meshlens.analysis.matching import string_match
+from meshlens.analysis.trace.matchers import string_match
+from meshlens.models.addresses import longest_prefix, parse_ip
 from meshlens.models.envoy.core import CidrRange, StringMatcher, short_type
-from meshlens.models.envoy.listener import FilterChain, FilterChainMatch, Listener
+from meshlens.models.envoy.listener import FilterChain, FilterChainMatch, Listener, chain_label
 
 
 @dataclass(frozen=True)
@@ -41,12 +41,6 @@ class ChainChoice:
     matched_by: str
     skipped: list[tuple[str, str]] = field(default_factory=list)
     is_default: bool = False
-
-
-def chain_label(chain: FilterChain, index: int | None) -> str:
-    if chain.name:
-        return chain.name
-    return "default_filter_chain" if index is None else f"#{index}"
 
 
 def _prefix_len(ranges: Sequence[CidrRange], ip: str | None) -> int | None:

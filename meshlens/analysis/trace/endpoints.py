@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from meshlens.analysis.index import ProxyIndex
-from meshlens.analysis.trace_model import EndpointInfo
+from meshlens.analysis.trace.model import EndpointInfo
 from meshlens.models.envoy.cluster import ClusterLoadAssignment
 from meshlens.models.envoy.resources import ClusterResource
 from meshlens.models.snapshot import EnvoyProxy

@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from meshlens.analysis.trace.text import render_trace
+
 
 class Disposition(str, Enum):
     """What Envoy does with the request (``interfaces.md``)."""
@@ -90,8 +92,6 @@ class Trace(BaseModel):
         return self.clusters[0].name if len(self.clusters) == 1 else None
 
     def __str__(self) -> str:
-        from meshlens.render.trace import render_trace
-
         return render_trace(self)
 
     def _repr_html_(self) -> str:

@@ -3,15 +3,15 @@
 The walk follows Envoy's documented behaviour, and every hop records what matched and which
 candidates were skipped, with the reason:
 
-1. **Listener** by original destination: :mod:`meshlens.analysis.listener_select` (iptables capture
+1. **Listener** by original destination: :mod:`meshlens.analysis.trace.listener_select` (iptables capture
    and hand-off by address family, inbound traffic to the proxy's own IP, waypoints' internal
    listener).
-2. **Filter chain**: :mod:`meshlens.analysis.chains`.
+2. **Filter chain**: :mod:`meshlens.analysis.trace.chains`.
 3. **HTTP connection manager**: what it changes before routing (path normalisation, Host, the
-   headers it adds: :mod:`meshlens.analysis.hcm_request`), then the route configuration by RDS name
+   headers it adds: :mod:`meshlens.analysis.trace.hcm_request`), then the route configuration by RDS name
    or inline; or **tcp_proxy**.
 4. **Virtual host** by the Host header (``require_tls`` redirects plaintext requests first),
-   **route** first match, **action** (redirects: :mod:`meshlens.analysis.redirects`), **cluster**,
+   **route** first match, **action** (redirects: :mod:`meshlens.analysis.trace.redirects`), **cluster**,
    **endpoints**.
 
 Anything the capture does not hold (an RDS route configuration, EDS endpoints) gives
@@ -23,15 +23,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from meshlens.analysis.chains import Connection, select_chain
-from meshlens.analysis.endpoints import endpoint_verdict
-from meshlens.analysis.hcm_request import Downstream, prepare
 from meshlens.analysis.index import ProxyIndex, index_for, is_ip, norm_ip
-from meshlens.analysis.listener_select import resolve_destination, select_listener
-from meshlens.analysis.matching import Request, route_match, split_host_port
-from meshlens.analysis.redirects import redirect_location, tls_redirect_location
-from meshlens.analysis.trace_model import ClusterPick, Disposition, Trace
-from meshlens.analysis.walk import Walk
+from meshlens.analysis.trace.chains import Connection, select_chain
+from meshlens.analysis.trace.endpoints import endpoint_verdict
+from meshlens.analysis.trace.hcm_request import Downstream, prepare
+from meshlens.analysis.trace.listener_select import resolve_destination, select_listener
+from meshlens.analysis.trace.model import ClusterPick, Disposition, Trace
+from meshlens.analysis.trace.redirects import redirect_location, tls_redirect_location
+from meshlens.analysis.trace.request import Request, split_host_port
+from meshlens.analysis.trace.routes import route_match
+from meshlens.analysis.trace.walk import Walk
 from meshlens.errors import UsageError
 from meshlens.models.envoy.listener import FilterChain, HttpConnectionManager, Listener, TcpProxy
 from meshlens.models.envoy.route import Route, RouteConfiguration, VirtualHost
@@ -128,6 +129,7 @@ def trace(
     walk = Walk(envoy, request)
     idx = index_for(envoy)
     host, host_port = split_host_port(to)
+    dst_ip: str | None
     if dst is not None:
         dst_ip, dst_port = _parse_addr(dst, "dst", need_port=True)
         assert dst_port is not None
@@ -234,7 +236,8 @@ def _http(walk: Walk, idx: ProxyIndex, hcm: HttpConnectionManager, raw: Request,
     walk.fields["virtual_host"] = vhost.name
     if (tls := _require_tls(walk, vhost, req, prepared.internal)) is not None:
         return tls
-    chosen, index, skipped = None, -1, []
+    chosen, index = None, -1
+    skipped: list[tuple[str, str]] = []
     for i, route in enumerate(vhost.routes):
         verdict = route_match(route, req)
         if verdict.matched:

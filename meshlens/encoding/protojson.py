@@ -3,8 +3,8 @@
 istioctl re-marshals the resources it reads with Go's protobuf JSON writers, so field names become
 camelCase while map keys and ``google.protobuf.Struct`` contents keep their spelling (and are
 written in sorted order). Which objects are maps or Structs is a fact of the Envoy API, listed
-once in :mod:`meshlens.models.casing`; the result marks them with :class:`~meshlens.render.gojson.GoMap` /
-:class:`~meshlens.render.gojson.GoStruct` so the Go-compatible writers lay them out as Go does.
+once in :mod:`meshlens.models.casing`; the result marks them with :class:`~meshlens.encoding.gojson.GoMap` /
+:class:`~meshlens.encoding.gojson.GoStruct` so the Go-compatible writers lay them out as Go does.
 
 Message fields keep the order the dump gives them (Envoy prints them in field-number order; Go's
 writers use ``.proto`` declaration order, which differs only for a few messages, e.g. ``Cluster``
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from meshlens.encoding.gojson import GoAnyWkt, GoMap, GoStruct
 from meshlens.models.casing import (
     MAP_OF_MESSAGES,
     MAP_OF_SCALARS,
@@ -25,7 +26,6 @@ from meshlens.models.casing import (
     camel_to_snake,
     snake_to_camel,
 )
-from meshlens.render.gojson import GoAnyWkt, GoMap, GoStruct
 
 _WKT_PREFIX = "google.protobuf."
 _WKT = frozenset({"Struct", "Value", "ListValue", "Duration", "Timestamp", "StringValue", "BytesValue",

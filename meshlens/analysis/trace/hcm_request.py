@@ -3,7 +3,7 @@
 In Envoy's order (``ConnectionManagerImpl::ActiveStream::decodeHeaders``), all checked against
 Envoy 1.40 in the lab:
 
-1. **Path** normalisation (:mod:`meshlens.analysis.paths`): may answer 400 or 307 on its own.
+1. **Path** normalisation (:mod:`meshlens.analysis.trace.paths`): may answer 400 or 307 on its own.
 2. **Host**: ``strip_trailing_host_dot`` (``a.example.:80`` -> ``a.example:80``), then
    ``strip_any_host_port`` or ``strip_matching_host_port`` (the port is dropped when it equals the
    connection's local port, i.e. the *original* destination port Envoy restored, not the port the
@@ -23,11 +23,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from meshlens.analysis.addresses import longest_prefix
-from meshlens.analysis.matching import Request, split_host_port
-from meshlens.analysis.paths import normalize
-from meshlens.analysis.trace_model import Disposition, Trace
-from meshlens.analysis.walk import Walk
+from meshlens.analysis.trace.model import Disposition, Trace
+from meshlens.analysis.trace.paths import normalize
+from meshlens.analysis.trace.request import Request, split_host_port
+from meshlens.analysis.trace.walk import Walk
+from meshlens.models.addresses import longest_prefix
 from meshlens.models.envoy.listener import HttpConnectionManager
 
 GENERATED_REQUEST_ID = "00000000-0000-4000-8000-000000000000"  # stands for the UUID Envoy generates

@@ -1,0 +1,120 @@
+"""Envoy's value matchers: ``StringMatcher``, ``HeaderMatcher`` and ``QueryParameterMatcher``.
+
+Each matcher returns ``(matched, why)`` where ``why`` says what decided it. The ``Maybe`` forms
+return ``None`` for "meshlens cannot tell" (a regex it cannot evaluate); the public forms report that
+as not matching, with a ``why`` that says so.
+"""
+
+from __future__ import annotations
+
+from meshlens.analysis.trace.re2 import regex_match, regex_problem
+from meshlens.analysis.trace.request import Request
+from meshlens.models.envoy.core import StringMatcher
+from meshlens.models.envoy.route import HeaderMatcher, QueryParameterMatcher
+
+Result = tuple[bool, str]
+Maybe = tuple[bool | None, str]  # None: meshlens cannot tell (a regex it cannot evaluate)
+
+
+def regex_verdict(pattern: str, value: str) -> Maybe:
+    """RE2 full match of ``value`` (None: the pattern cannot be evaluated), with the reason."""
+    ok = regex_match(pattern, value)
+    if ok is None:
+        return None, f"regex {pattern!r} is not understood: {regex_problem(pattern)}"
+    return ok, f"regex {pattern!r}"
+
+
+def string_verdict(m: StringMatcher, value: str) -> Maybe:
+    """``StringMatcher`` against ``value`` (None: a regex meshlens cannot evaluate)."""
+    if m.safe_regex is not None:  # ignore_case does not apply to safe_regex
+        return regex_verdict(m.safe_regex.regex, value)
+    subject = value.lower() if m.ignore_case else value
+    for kind in ("exact", "prefix", "suffix", "contains"):
+        expected = getattr(m, kind)
+        if expected is None:
+            continue
+        want = expected.lower() if m.ignore_case else expected
+        if kind == "exact":
+            ok = subject == want
+        elif kind == "prefix":
+            ok = subject.startswith(want)
+        elif kind == "suffix":
+            ok = subject.endswith(want)
+        else:
+            ok = want in subject
+        return ok, m.describe()
+    return True, "any value"
+
+
+def string_match(m: StringMatcher, value: str) -> Result:
+    """``type.matcher.v3.StringMatcher`` against ``value`` (a regex meshlens cannot evaluate: False, and
+    ``why`` says it is not understood)."""
+    ok, why = string_verdict(m, value)
+    return ok is True, why
+
+
+def header_verdict(m: HeaderMatcher, request: Request) -> Maybe:
+    """One ``HeaderMatcher`` against the request (None: a regex meshlens cannot evaluate)."""
+    value = request.header(m.name)
+    if value is None and m.treat_missing_header_as_empty:
+        value = ""
+    ok: bool | None
+    if m.present_match is not None:
+        ok = (value is not None) == m.present_match
+        why = f"header {m.name} {'present' if m.present_match else 'absent'}"
+    elif value is None:
+        # A missing header fails every value matcher; invert_match does not turn that into a match.
+        why = f"header {m.name} missing"
+        return False, why + (" (invert_match does not apply to a missing header)" if m.invert_match else "")
+    elif m.exact_match is not None:
+        ok, why = value == m.exact_match, f"header {m.name} == {m.exact_match!r}"
+    elif m.safe_regex_match is not None:
+        ok, why = regex_verdict(m.safe_regex_match.regex, value)
+        why = f"header {m.name} {why}"
+    elif m.range_match is not None:
+        try:
+            number = int(value)
+            ok = m.range_match.start <= number < m.range_match.end
+        except ValueError:
+            ok = False
+        why = f"header {m.name} in [{m.range_match.start}, {m.range_match.end})"
+    elif m.prefix_match is not None:
+        ok, why = value.startswith(m.prefix_match), f"header {m.name} prefix {m.prefix_match!r}"
+    elif m.suffix_match is not None:
+        ok, why = value.endswith(m.suffix_match), f"header {m.name} suffix {m.suffix_match!r}"
+    elif m.contains_match is not None:
+        ok, why = m.contains_match in value, f"header {m.name} contains {m.contains_match!r}"
+    elif m.string_match is not None:
+        ok, desc = string_verdict(m.string_match, value)
+        why = f"header {m.name} {desc}"
+    else:
+        ok, why = True, f"header {m.name} present"
+    if m.invert_match and ok is not None:
+        return not ok, f"not ({why})"
+    return ok, why
+
+
+def header_match(m: HeaderMatcher, request: Request) -> Result:
+    """One ``HeaderMatcher`` (all of a route's header matchers must match)."""
+    ok, why = header_verdict(m, request)
+    return ok is True, why
+
+
+def query_verdict(m: QueryParameterMatcher, request: Request) -> Maybe:
+    """One ``QueryParameterMatcher`` (the first value of the parameter; None: cannot tell)."""
+    values = [v for k, v in request.query if k == m.name]
+    if m.present_match is not None:
+        ok = bool(values) == m.present_match
+        return ok, f"query {m.name} {'present' if m.present_match else 'absent'}"
+    if not values:
+        return False, f"query {m.name} missing"
+    if m.string_match is not None:
+        found, desc = string_verdict(m.string_match, values[0])
+        return found, f"query {m.name} {desc}"
+    return True, f"query {m.name} present"
+
+
+def query_match(m: QueryParameterMatcher, request: Request) -> Result:
+    """One ``QueryParameterMatcher`` (all of a route's query matchers must match)."""
+    ok, why = query_verdict(m, request)
+    return ok is True, why
