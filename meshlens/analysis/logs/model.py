@@ -175,12 +175,12 @@ class LogAnalysis:
 
         Returns the matplotlib Figure; with ``path`` (``.png`` / ``.svg``) also writes it there.
         """
-        from meshlens.render.logplot import plot_analysis
+        from meshlens.analysis.logs.plot import plot_analysis
 
         return plot_analysis(self, path)
 
     def __str__(self) -> str:
-        from meshlens.render.logs import render_logs
+        from meshlens.analysis.logs.text import render_logs
 
         return render_logs(self)
 

@@ -7,10 +7,12 @@ per backend with failures marked. Without matplotlib, a clear :class:`UsageError
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from meshlens.analysis.logs.model import LogAnalysis
 from meshlens.errors import UsageError
+
+if TYPE_CHECKING:  # the model imports this module to render itself
+    from meshlens.analysis.logs.model import LogAnalysis
 
 FORMATS = (".png", ".svg")
 

@@ -6,8 +6,12 @@ the χ² p-value; then the failover timeline, the error classes and the outlier-
 
 from __future__ import annotations
 
-from meshlens.analysis.logs.model import Flow, LogAnalysis
-from meshlens.render.table import tabwriter
+from typing import TYPE_CHECKING
+
+from meshlens.encoding.tabwriter import tabwriter
+
+if TYPE_CHECKING:  # the model imports this module to render itself
+    from meshlens.analysis.logs.model import Flow, LogAnalysis
 
 
 def render_table(header: list[str], rows: list[list[str]]) -> str:
