@@ -380,7 +380,7 @@ def _replaces(builder: SnapshotBuilder, proxy: EnvoyProxy, doc: Document, config
         getattr(proxy, name).clear()
     proxy.sections.clear()
     proxy.section_versions.clear()
-    proxy.cache.clear()
+    proxy.derived.clear()
     return True
 
 
