@@ -31,7 +31,6 @@ from meshlens.models.admin import LogFile
 from meshlens.sources.builder import SnapshotBuilder
 from meshlens.sources.read import Document
 from meshlens.sources.ztunnel_log_grammar import looks_like_ztunnel_log
-from meshlens.sources.ztunnel_logs import parse_log
 
 # Log files recognised by name (logs have no content signature), and what wrote them.
 LOG_COMPONENTS = {"istio-proxy.log": "istio-proxy", "envoy.log": "istio-proxy", "discovery.log": "istiod",
@@ -106,6 +105,8 @@ def _load_log(doc: Document, text: str, builder: SnapshotBuilder) -> None:
               or looks_like_ztunnel_log(text[:65536])):
             component = "ztunnel"
     if component == "ztunnel":
+        from meshlens.sources.ztunnel_logs import parse_log  # its models only when a ztunnel log is there
+
         pod = str(doc.extra.get("pod") or doc.group.rstrip("/").rsplit("/", 1)[-1])
         builder.snapshot.logs.append(parse_log(lines, doc.location, name=pod, group=doc.group))
         builder.record_source(doc, "ztunnel-log")

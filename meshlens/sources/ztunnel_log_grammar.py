@@ -11,8 +11,11 @@ accepted for every key. JSON lines (``LOG_FORMAT=json``): ``{"level", "time", "s
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import orjson
+
+ZTUNNEL_LOG_KIND = "ztunnel-log"
 
 _V = r'("[^"\\]*(?:\\.[^"\\]*)*"|[^\s"]\S*)'
 TIME = r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|z|[+-]\d\d:?\d\d)?"
@@ -136,3 +139,10 @@ def looks_like_ztunnel_log(head: str) -> bool:
         if line.strip() and _is_ztunnel_line(line):
             return True
     return False
+
+
+def ztunnel_log_sniff(doc: Any) -> bool:
+    """A streamed log file (see ``read.py``), or text whose first lines are ztunnel's."""
+    if doc.extra.get("stream"):
+        return True
+    return doc.syntax == "text" and doc.text is not None and looks_like_ztunnel_log(doc.text[:65536])

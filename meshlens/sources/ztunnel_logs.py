@@ -27,6 +27,7 @@ from meshlens.sources.builder import SnapshotBuilder
 from meshlens.sources.read import Document
 from meshlens.sources.ztunnel_log_grammar import (
     ACCESS_KEYS,
+    ZTUNNEL_LOG_KIND,
     FAST_ACCESS_RE,
     FIELDS_PREFIX_RE,
     KUBECTL_TS_RE,
@@ -34,13 +35,13 @@ from meshlens.sources.ztunnel_log_grammar import (
     PREFIX_RE,
     TIME_START_RE,
     join_separator,
-    looks_like_ztunnel_log,
+    ztunnel_log_sniff,
     split_message,
     tokenize,
     unquote,
 )
 
-KIND = "ztunnel-log"
+KIND = ZTUNNEL_LOG_KIND
 MAX_EXAMPLES = 5
 MAX_JOIN = 64  # physical lines one logical line may span
 _ACCESS_MESSAGES = frozenset({"connection opened", "connection complete", "connection failed"})
@@ -58,9 +59,7 @@ _intern = sys.intern
 
 def sniff(doc: Document) -> bool:
     """A streamed log file, or text whose first lines are ztunnel's."""
-    if doc.extra.get("stream"):
-        return True
-    return doc.syntax == "text" and doc.text is not None and looks_like_ztunnel_log(doc.text[:65536])
+    return ztunnel_log_sniff(doc)
 
 
 def load(doc: Document, builder: SnapshotBuilder) -> None:
