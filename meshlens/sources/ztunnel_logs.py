@@ -27,18 +27,18 @@ from meshlens.sources.builder import SnapshotBuilder
 from meshlens.sources.read import Document
 from meshlens.sources.ztunnel_log_grammar import (
     ACCESS_KEYS,
-    ZTUNNEL_LOG_KIND,
     FAST_ACCESS_RE,
     FIELDS_PREFIX_RE,
     KUBECTL_TS_RE,
     LINE_RE,
     PREFIX_RE,
     TIME_START_RE,
+    ZTUNNEL_LOG_KIND,
     join_separator,
-    ztunnel_log_sniff,
     split_message,
     tokenize,
     unquote,
+    ztunnel_log_sniff,
 )
 
 KIND = ZTUNNEL_LOG_KIND
