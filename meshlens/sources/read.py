@@ -298,8 +298,13 @@ def _from_directory(root: Path, budget: Budget) -> Iterator[Document]:
 
 
 def _streamed_log(path: Path, label: str) -> Document | None:
-    """A Document that streams ``path`` when its head is a ztunnel log (never read whole), else None."""
+    """A Document that streams ``path`` when its head is a ztunnel log (never read whole), else None.
+
+    Only regular files are peeked at: FIFOs, sockets and devices go to ``read_file``, which refuses them.
+    """
     try:
+        if not path.is_file():
+            return None
         with path.open("rb") as handle:
             head = handle.read(LOG_HEAD_BYTES)
             if head.startswith(GZIP_MAGIC):
