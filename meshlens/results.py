@@ -375,6 +375,24 @@ def report_text(report: Report, color: bool = False, verbose: bool = False) -> s
     """
     paint = _painter(color)
     shown = [f for f in report.findings if f.baseline != "unchanged"]
+    lines = _finding_lines(shown, paint)
+    errored = [r for r in report.runs if r.status == "errored"]
+    for run in errored:
+        lines.append(paint(f"{run.code} {run.name} errored: {run.reason}", "error"))
+    skipped = [r for r in report.runs if r.status == "skipped"]
+    if verbose:
+        for run in skipped:
+            lines.append(paint(f"{run.code} {run.name} skipped: {run.reason}", "dim"))
+    if errored or (verbose and skipped):
+        lines.append("")
+    lines.append(_summary_line(report, shown, paint))
+    if skipped and not verbose:
+        lines.append(paint("skipped checks and their reasons: meshlens check -v", "dim"))
+    return "\n".join(lines) + "\n"
+
+
+def _finding_lines(shown: list[Finding], paint: Callable[[str, str], str]) -> list[str]:
+    """Findings grouped by proxy (sorted), most severe first, each with where it was found."""
     lines: list[str] = []
     groups: dict[str, list[Finding]] = {}
     for f in shown:
@@ -389,22 +407,17 @@ def report_text(report: Report, color: bool = False, verbose: bool = False) -> s
             if where:
                 lines.append(f"          {paint(where, 'dim')}")
         lines.append("")
-    errored = [r for r in report.runs if r.status == "errored"]
-    for run in errored:
-        lines.append(paint(f"{run.code} {run.name} errored: {run.reason}", "error"))
-    skipped = [r for r in report.runs if r.status == "skipped"]
-    if verbose:
-        for run in skipped:
-            lines.append(paint(f"{run.code} {run.name} skipped: {run.reason}", "dim"))
-    if errored or (verbose and skipped):
-        lines.append("")
+    return lines
+
+
+def _summary_line(report: Report, shown: list[Finding], paint: Callable[[str, str], str]) -> str:
+    """Counts by severity, checks by status, the baseline's share and the instant judged at."""
     counts = report.counts()
     head = (f"{_plural(len(shown), 'finding')} ({_plural(counts['error'], 'error')}, "
             f"{_plural(counts['warning'], 'warning')}, {counts['info']} info)")
     if not shown:
         head = paint("no findings", "green")
-    worst = report.max_severity
-    if worst is Severity.ERROR:
+    if report.max_severity is Severity.ERROR:
         head = paint(head, "error")
     summary = report.summary()["checks"]
     parts = [head, f"{_plural(len(report.runs), 'check')}: {summary['passed']} passed, {summary['failed']} failed, "
@@ -412,7 +425,4 @@ def report_text(report: Report, color: bool = False, verbose: bool = False) -> s
     if report.baseline_applied:
         parts.append(f"{len(report.findings) - len(shown)} known from the baseline not shown")
     parts.append(f"judged at {iso(report.now)} ({report.now_source})")
-    lines.append(" · ".join(parts))
-    if skipped and not verbose:
-        lines.append(paint("skipped checks and their reasons: meshlens check -v", "dim"))
-    return "\n".join(lines) + "\n"
+    return " · ".join(parts)

@@ -33,6 +33,8 @@ class ProxySummary(BaseModel):
 
 
 class ZtunnelSummary(BaseModel):
+    """What ``inspect`` reports for one ztunnel: name, dump shape, version, record counts."""
+
     model_config = ConfigDict(frozen=True)
 
     name: str
@@ -81,6 +83,7 @@ def _versions(proxy: EnvoyProxy) -> dict[str, str | None]:
 
 
 def summarize_proxy(proxy: EnvoyProxy) -> ProxySummary:
+    """What ``inspect`` reports for one Envoy proxy: versions, resource counts by state, sources."""
     counts = {key: _count_states(getattr(proxy, attr)) for key, attr in RESOURCE_LISTS.items()}
     companions = sorted({s.kind for s in proxy.sources if s.kind != "envoy-config-dump"})
     return ProxySummary(

@@ -28,6 +28,8 @@ class Change(BaseModel):
 
 
 class ResourceDrift(BaseModel):
+    """How one resource differs between the intended and the loaded side (``status``, field ``changes``)."""
+
     model_config = ConfigDict(frozen=True)
 
     type: str  # CDS LDS RDS EDS SDS ECDS

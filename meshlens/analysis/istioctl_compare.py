@@ -29,7 +29,8 @@ _DUMP_TYPE = "envoy.admin.v3.{}ConfigDump"
 
 def jsonpb(obj: Any, type_name: str, orderer: ProtoOrderer | None = None) -> str:
     """``obj`` (a JSON tree of message ``type_name``) as Go's jsonpb marshaler with a 4-space indent
-    writes it; what ``orderer`` could not place is in its ``notes``."""
+    writes it; what ``orderer`` could not place is in its ``notes``.
+    """
     return jsonpb_indent((orderer or ProtoOrderer()).tree(obj, type_name), "    ")
 
 
@@ -93,7 +94,8 @@ def _section(title: str, istiod: dict[str, Any], envoy: dict[str, Any], suffix: 
 
 def compare_sections(intended: Any, loaded: Any) -> tuple[str, list[str]]:
     """The text ``istioctl proxy-status <pod>`` prints for these two captures (istiod's, Envoy's), and
-    one note per type or field that could not be re-marshalled (kept in the capture's order)."""
+    one note per type or field that could not be re-marshalled (kept in the capture's order).
+    """
     istiod, envoy = _proxy(intended, "intended"), _proxy(loaded, "loaded")
     loaded_at = _rds_loaded_at(envoy)
     suffix = f" (RDS last loaded at {loaded_at})" if loaded_at else ""

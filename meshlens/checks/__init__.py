@@ -43,6 +43,7 @@ def get_check(key: str) -> type[Check]:
 
 
 def list_checks() -> tuple[type[Check], ...]:
+    """Every check of the catalogue, sorted by code."""
     return ALL_CHECKS
 
 

@@ -20,7 +20,8 @@ from meshlens.cli.app import emit_json, handle_errors
 def diff(intended: str, loaded: str, output: str, istioctl_mode: bool, exit_code: bool) -> None:
     """Compare INTENDED (istiod's /debug/config_dump?proxyID=, or a before capture) with LOADED (Envoy's
     /config_dump, or an after capture): per xDS type SYNCED / DRIFTED / NOT_COMPARED, and each drifted
-    resource as added, missing, changed, rejected or warming."""
+    resource as added, missing, changed, rejected or warming.
+    """
     if istioctl_mode:
         from meshlens.analysis.istioctl_compare import compare_sections
 

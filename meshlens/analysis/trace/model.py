@@ -48,6 +48,8 @@ class Hop(BaseModel):
 
 
 class ClusterPick(BaseModel):
+    """A cluster the route sends to, with its weight when the route splits traffic."""
+
     model_config = ConfigDict(frozen=True)
 
     name: str
@@ -55,6 +57,8 @@ class ClusterPick(BaseModel):
 
 
 class EndpointInfo(BaseModel):
+    """One endpoint of the chosen cluster: address, health, locality and where the fact came from."""
+
     model_config = ConfigDict(frozen=True)
 
     address: str
