@@ -23,7 +23,8 @@ def logs(files: tuple[str, ...], dumps: tuple[str, ...], service: str | None, si
     """Analyse ztunnel logs (plain or JSON lines, `kubectl logs --prefix` output, bug-report archives):
     connections per source workload and service, how they spread over the backends against the
     capacity-weighted shares of a ztunnel dump (chi-square goodness of fit), failovers, error classes
-    and outlier-detection lines."""
+    and outlier-detection lines.
+    """
     from meshlens.analysis.logs import analyze_logs
 
     result = analyze_logs(list(files), list(dumps) or None, service=service, since=since, until=until)

@@ -1,4 +1,4 @@
-"""The line grammar of ztunnel logs (``ztunnel.md`` section 3.1), with no dependency on the loaders.
+r"""The line grammar of ztunnel logs (``ztunnel.md`` section 3.1), with no dependency on the loaders.
 
 Plain lines: ``<time>\\t<level>\\t<target>[:span{k=v}]…\\t<message>\\t<k=v k=v …>``, where copy-paste
 often turns the tabs into runs of spaces. Values are bare (addresses, numbers) or double-quoted with
@@ -63,7 +63,7 @@ def _unescape_one(m: re.Match[str]) -> str:
 
 
 def unquote(value: str) -> str:
-    """A field value as ztunnel meant it: quotes removed and Rust escapes (``\\"``, ``\\n``, ``\\u{…}``) decoded."""
+    r"""A field value as ztunnel meant it: quotes removed and Rust escapes (``\\"``, ``\\n``, ``\\u{…}``) decoded."""
     if value[:1] == '"' and value[-1:] == '"' and len(value) >= 2:
         inner = value[1:-1]
         return _ESCAPE_RE.sub(_unescape_one, inner) if "\\" in inner else inner

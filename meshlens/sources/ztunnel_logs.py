@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gzip
 import sys
+from array import array
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -307,17 +308,9 @@ class LogParser:
         t.message.append(_intern(message) if message else None)
         t.direction.append(_intern(direction) if direction is not None else None)
         raw: dict[str, str] = {}
-        if src_addr is None:
-            t.src_ip.append(None)
-            t.src_port.append(NONE)
-        else:
-            ip, sep, port = src_addr.rpartition(":")
-            if sep and port.isdigit() and int(port) < 65536:
-                t.src_ip.append(_intern(ip))
-                t.src_port.append(int(port))
-            else:
-                t.src_ip.append(_intern(src_addr))
-                t.src_port.append(NONE)
+        ip, port = _split_addr(src_addr)
+        t.src_ip.append(ip)
+        t.src_port.append(port)
         t.src_workload.append(_intern(src_workload) if src_workload is not None else None)
         t.src_namespace.append(_intern(src_namespace) if src_namespace is not None else None)
         t.src_identity.append(_intern(src_identity) if src_identity is not None else None)
@@ -329,21 +322,10 @@ class LogParser:
         t.dst_identity.append(_intern(dst_identity) if dst_identity is not None else None)
         t.error.append(error)
         t.ztunnel.append(_intern(pod) if pod else None)
-        for col, key, value in ((t.bytes_sent, "bytes_sent", bytes_sent), (t.bytes_recv, "bytes_recv", bytes_recv)):
-            if value is None:
-                col.append(NONE)
-            elif value.isdigit():
-                col.append(int(value))
-            else:
-                col.append(NONE)
-                raw[key] = value
-        if duration is None:
-            t.duration_ms.append(NONE)
-        elif duration.endswith("ms") and duration[:-2].isdigit():
-            t.duration_ms.append(int(duration[:-2]))
-        else:
-            t.duration_ms.append(NONE)
-            raw["duration"] = duration
+        _number(t.bytes_sent, "bytes_sent", bytes_sent, raw)
+        _number(t.bytes_recv, "bytes_recv", bytes_recv, raw)
+        _number(t.duration_ms, "duration", duration[:-2] if duration and duration.endswith("ms") else duration, raw,
+                text=duration)
         t.line.append(lineno)
         if src_cluster is not None:
             raw["src.cluster"] = src_cluster
@@ -357,6 +339,27 @@ class LogParser:
 
 
 _KNOWN = frozenset(ACCESS_KEYS)
+
+
+def _split_addr(addr: str | None) -> tuple[str | None, int]:
+    """``ip:port`` as (interned ip, port); an address without a usable port keeps its text, port NONE."""
+    if addr is None:
+        return None, NONE
+    ip, sep, port = addr.rpartition(":")
+    if sep and port.isdigit() and int(port) < 65536:
+        return _intern(ip), int(port)
+    return _intern(addr), NONE
+
+
+def _number(col: array[int], key: str, value: str | None, raw: dict[str, str], text: str | None = None) -> None:
+    """Append an integer field; a value that is not one keeps its text in ``raw`` (the column gets NONE)."""
+    if value is None:
+        col.append(NONE)
+    elif value.isdigit():
+        col.append(int(value))
+    else:
+        col.append(NONE)
+        raw[key] = text if text is not None else value
 
 # Which non-access lines are about what (ztunnel.md 3.3 and 5): outlier detection first.
 _OUTLIER_WORDS = (("circuit", "circuit_breaker"), ("ewma", "ewma"), ("health", "health_check"),

@@ -133,7 +133,8 @@ def analyze_logs(source: Any, dump: Any = None, *, service: str | None = None, s
         dump: ztunnel ``/config_dump`` captures (a path, an archive, a Snapshot or a Ztunnel, or a
             list): expected shares, protocols and endpoint health come from it.
         service: only flows to this service (its host, or a prefix such as ``reviews``).
-        since, until: only events at or after / at or before these RFC 3339 times.
+        since: only events at or after this RFC 3339 time.
+        until: only events at or before this RFC 3339 time.
 
     Returns:
         a :class:`LogAnalysis` (``to_dict()`` is the ``meshlens logs -o json`` document).
@@ -303,8 +304,7 @@ def _errors(result: LogAnalysis, tables: list[_Rows]) -> None:
 
 
 # ------------------------------------------------------------------------------------- failovers
-def _failovers(result: LogAnalysis, tables: list[_Rows], wanted: str | None) -> None:
-    """Per service with failures: each backend's failure window, recovery, and what others served."""
+def _failing_services(tables: list[_Rows], wanted: str | None) -> set[str]:
     failing: set[str] = set()
     for rows in tables:
         c = rows.cols
@@ -313,11 +313,17 @@ def _failovers(result: LogAnalysis, tables: list[_Rows], wanted: str | None) -> 
                 failing.add(c["dst_service"][k] or (c["dst_hbone_addr"][k] or c["dst_addr"][k]) or "unknown")
     if wanted is not None:
         failing = {s for s in failing if _service_matches(s, wanted) or s == wanted}
-    if not failing:
-        return
-    # service -> backend -> success times (packed), and failures (time, error, table, row): few
+    return failing
+
+
+_Failure = tuple[int, str, int, int]  # time (µs), error text, table, row
+
+
+def _collect(tables: list[_Rows], failing: set[str]) -> tuple[dict[str, dict[str, array[int]]],
+                                                            dict[str, dict[str, list[_Failure]]]]:
+    """Per service and backend: the success times (packed) and the failures (few) of outbound lines."""
     ok: dict[str, dict[str, array[int]]] = defaultdict(lambda: defaultdict(lambda: array("q")))
-    bad: dict[str, dict[str, list[tuple[int, str, int, int]]]] = defaultdict(lambda: defaultdict(list))
+    bad: dict[str, dict[str, list[_Failure]]] = defaultdict(lambda: defaultdict(list))
     for t, rows in enumerate(tables):
         c = rows.cols
         for k, (direction, svc, wl, hbone, addr, err, ts, msg) in enumerate(zip(
@@ -333,33 +339,43 @@ def _failovers(result: LogAnalysis, tables: list[_Rows], wanted: str | None) -> 
                 bad[service][backend].append((ts, err, t, k))
             elif msg == _COMPLETE:
                 ok[service][backend].append(ts)
+    return ok, bad
+
+
+def _failover(tables: list[_Rows], service: str, backend: str, failures: list[_Failure],
+              successes: dict[str, list[int]]) -> Failover | None:
+    """The failover of one backend, or None when no other backend served during its outage."""
+    first, last = failures[0], failures[-1]
+    mine = successes.get(backend, [])
+    after = bisect.bisect_right(mine, last[0])
+    recovered_us = mine[after] if after < len(mine) else None
+    end = recovered_us if recovered_us is not None else 2**62
+    others_served = served_in_window = 0
+    for other, times in successes.items():
+        if other != backend:
+            others_served += max(0, bisect.bisect_left(times, last[0]) - bisect.bisect_right(times, first[0]))
+            served_in_window += bisect.bisect_left(times, end) - bisect.bisect_left(times, first[0])
+    if not served_in_window:
+        return None  # nothing failed over: the whole service was down
+    recovered = _time_text_at(tables, service, backend, recovered_us) if recovered_us is not None else None
+    classes = sorted({classify_error(e[1]) for e in failures}, key=ERROR_CLASSES.index)
+    return Failover(service=service, backend=backend, first_failure=tables[first[2]].time_text(first[3]),
+                    last_failure=tables[last[2]].time_text(last[3]), failures=len(failures), errors=classes,
+                    recovered=recovered, others_served=others_served)
+
+
+def _failovers(result: LogAnalysis, tables: list[_Rows], wanted: str | None) -> None:
+    """Per service with failures: each backend's failure window, recovery, and what others served."""
+    failing = _failing_services(tables, wanted)
+    if not failing:
+        return
+    ok, bad = _collect(tables, failing)
     for service in sorted(bad):
         successes = {b: sorted(times) for b, times in ok[service].items()}
         for backend in sorted(bad[service]):
-            failures = sorted(bad[service][backend])
-            first, last = failures[0], failures[-1]
-            mine = successes.get(backend, [])
-            after = bisect.bisect_right(mine, last[0])
-            recovered_us = mine[after] if after < len(mine) else None
-            end = recovered_us if recovered_us is not None else 2**62
-            others_served = 0
-            served_in_window = 0
-            for other, times in successes.items():
-                if other == backend:
-                    continue
-                others_served += max(0, bisect.bisect_left(times, last[0]) - bisect.bisect_right(times, first[0]))
-                served_in_window += bisect.bisect_left(times, end) - bisect.bisect_left(times, first[0])
-            if not served_in_window:
-                continue  # nothing failed over: the whole service was down
-            recovered = None
-            if recovered_us is not None:
-                recovered = _time_text_at(tables, service, backend, recovered_us)
-            classes = sorted({classify_error(e[1]) for e in failures}, key=ERROR_CLASSES.index)
-            result.failovers.append(Failover(
-                service=service, backend=backend, first_failure=tables[first[2]].time_text(first[3]),
-                last_failure=tables[last[2]].time_text(last[3]), failures=len(failures), errors=classes,
-                recovered=recovered, others_served=others_served))
-    for service in bad:
+            failover = _failover(tables, service, backend, sorted(bad[service][backend]), successes)
+            if failover is not None:
+                result.failovers.append(failover)
         for backend in set(ok[service]) | set(bad[service]):
             result.timeline[(service, backend)] = (
                 array("q", sorted(ok[service].get(backend, ()))), sorted(f[0] for f in bad[service].get(backend, ())))
