@@ -43,7 +43,7 @@ def get_check(key: str) -> type[Check]:
 
 
 def list_checks() -> tuple[type[Check], ...]:
-    """Every check of the catalogue, sorted by code."""
+    """Every registered check class, sorted by code (``meshlens checks`` lists them)."""
     return ALL_CHECKS
 
 
