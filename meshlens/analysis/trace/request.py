@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
+
+
+class HeaderSource(Protocol):
+    """Anything header matchers can read a header from (a request, a header map view)."""
+
+    def header(self, name: str) -> str | None:
+        """The header's value, or None when absent."""
+        ...
 
 
 @dataclass(frozen=True)

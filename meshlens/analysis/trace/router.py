@@ -300,7 +300,7 @@ def _virtual_cluster(vhost: VirtualHost, request: HeaderMap) -> str | None:
         return None
     view = HeaderView(request)
     for vc in vhost.virtual_clusters:
-        if all(header_verdict(h, view)[0] is True for h in vc.headers):  # type: ignore[arg-type]
+        if all(header_verdict(h, view)[0] is True for h in vc.headers):
             return vc.name
     return "other"
 

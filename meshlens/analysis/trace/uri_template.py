@@ -48,7 +48,9 @@ def _operator(op: str, last: bool) -> str:
 
 def _segments(text: str) -> list[str]:
     """``text`` split on ``/`` outside ``{...}`` (a variable may span segments)."""
-    out, depth, cur = [], 0, []
+    out: list[str] = []
+    cur: list[str] = []
+    depth = 0
     for ch in text:
         if ch == "/" and depth == 0:
             out.append("".join(cur))
