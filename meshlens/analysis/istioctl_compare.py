@@ -4,9 +4,11 @@ istioctl compares only clusters, listeners and routes, after its own normalisati
 clusters sorted by name; dynamic listeners that have an ``active_state`` (draining state removed,
 the entry's ``name`` blanked) sorted by name; dynamic route configurations sorted by name with their
 virtual hosts sorted by name; every ``version_info`` and ``last_updated`` blanked. Each side is
-written by Go's legacy jsonpb marshaler with a 4-space indent (camelCase, empty fields left out, an
-empty message as ``{`` newline newline ``}``, Go's escaping and numbers) and compared as a unified
-diff with 7 lines of context, istiod as ``a`` and Envoy as ``b``.
+parsed into Envoy's typed messages and written by Go's legacy jsonpb marshaler with a 4-space indent:
+fields in ``.proto`` declaration order whatever order the capture had (istiod's and Envoy's writers
+differ), camelCase, default values left out, map keys and Struct contents sorted, an empty message as
+``{`` newline newline ``}``, Go's escaping and numbers (:mod:`meshlens.encoding.proto_order`). The two
+texts are compared as a unified diff with 7 lines of context, istiod as ``a`` and Envoy as ``b``.
 """
 
 from __future__ import annotations
@@ -17,29 +19,18 @@ from typing import Any
 
 from meshlens.analysis.diff import _proxy
 from meshlens.encoding.gojson import jsonpb_indent
-from meshlens.models.casing import to_camel_tree
+from meshlens.encoding.proto_order import ProtoOrderer
 from meshlens.models.certs import parse_time
 from meshlens.models.snapshot import EnvoyProxy
 
 CONTEXT = 7
+_DUMP_TYPE = "envoy.admin.v3.{}ConfigDump"
 
 
-def jsonpb(obj: Any) -> str:
-    """``obj`` as Go's jsonpb marshaler with a 4-space indent writes it (camelCase, no empty fields).
-
-    Struct contents are not told apart from messages here: they keep their order and the message
-    layout (Go sorts their keys and indents them one level deeper).
-    """
-    return jsonpb_indent(to_camel_tree(_drop_empty(obj)), "    ")
-
-
-def _drop_empty(obj: Any) -> Any:
-    """proto3 omits empty strings and lists at the top of a dump entry (blanked names and versions)."""
-    if isinstance(obj, dict):
-        return {k: _drop_empty(v) for k, v in obj.items() if v not in ("", None, [])}
-    if isinstance(obj, list):
-        return [_drop_empty(v) for v in obj]
-    return obj
+def jsonpb(obj: Any, type_name: str, orderer: ProtoOrderer | None = None) -> str:
+    """``obj`` (a JSON tree of message ``type_name``) as Go's jsonpb marshaler with a 4-space indent
+    writes it; what ``orderer`` could not place is in its ``notes``."""
+    return jsonpb_indent((orderer or ProtoOrderer()).tree(obj, type_name), "    ")
 
 
 def _clusters(proxy: EnvoyProxy) -> dict[str, Any]:
@@ -87,8 +78,10 @@ def _rds_loaded_at(proxy: EnvoyProxy) -> str | None:
     return latest.strftime("%a, %d %b %Y %H:%M:%S %Z")
 
 
-def _section(title: str, istiod: dict[str, Any], envoy: dict[str, Any], suffix: str = "") -> str:
-    a, b = jsonpb(istiod), jsonpb(envoy)
+def _section(title: str, istiod: dict[str, Any], envoy: dict[str, Any], suffix: str = "",
+             orderer: ProtoOrderer | None = None) -> str:
+    dump_type = _DUMP_TYPE.format(title)
+    a, b = jsonpb(istiod, dump_type, orderer), jsonpb(envoy, dump_type, orderer)
     lines_a = (a + "\n").splitlines(keepends=True)
     lines_b = (b + "\n").splitlines(keepends=True)
     text = "".join(difflib.unified_diff(lines_a, lines_b, fromfile=f"Istiod {title}", tofile=f"Envoy {title}",
@@ -98,11 +91,19 @@ def _section(title: str, istiod: dict[str, Any], envoy: dict[str, Any], suffix: 
     return f"{title} Match{suffix}\n"
 
 
-def istioctl_compare(intended: Any, loaded: Any) -> str:
-    """The text ``istioctl proxy-status <pod>`` prints for these two captures (istiod's, Envoy's)."""
+def compare_sections(intended: Any, loaded: Any) -> tuple[str, list[str]]:
+    """The text ``istioctl proxy-status <pod>`` prints for these two captures (istiod's, Envoy's), and
+    one note per type or field that could not be re-marshalled (kept in the capture's order)."""
     istiod, envoy = _proxy(intended, "intended"), _proxy(loaded, "loaded")
     loaded_at = _rds_loaded_at(envoy)
     suffix = f" (RDS last loaded at {loaded_at})" if loaded_at else ""
-    return (_section("Clusters", _clusters(istiod), _clusters(envoy))
-            + _section("Listeners", _listeners(istiod), _listeners(envoy))
-            + _section("Routes", _routes(istiod), _routes(envoy), suffix))
+    orderer = ProtoOrderer()
+    text = (_section("Clusters", _clusters(istiod), _clusters(envoy), orderer=orderer)
+            + _section("Listeners", _listeners(istiod), _listeners(envoy), orderer=orderer)
+            + _section("Routes", _routes(istiod), _routes(envoy), suffix, orderer))
+    return text, orderer.notes
+
+
+def istioctl_compare(intended: Any, loaded: Any) -> str:
+    """The text ``istioctl proxy-status <pod>`` prints for these two captures (istiod's, Envoy's)."""
+    return compare_sections(intended, loaded)[0]

@@ -22,10 +22,12 @@ def diff(intended: str, loaded: str, output: str, istioctl_mode: bool, exit_code
     /config_dump, or an after capture): per xDS type SYNCED / DRIFTED / NOT_COMPARED, and each drifted
     resource as added, missing, changed, rejected or warming."""
     if istioctl_mode:
-        from meshlens.analysis.istioctl_compare import istioctl_compare
+        from meshlens.analysis.istioctl_compare import compare_sections
 
-        text = istioctl_compare(intended, loaded)
+        text, notes = compare_sections(intended, loaded)
         click.echo(text, nl=False)
+        for note in notes:
+            click.echo(f"note: {note}", err=True)
         drifted = "Don't Match" in text
     else:
         from meshlens.analysis.diff import diff as run_diff

@@ -24,7 +24,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from meshlens.analysis.index import ProxyIndex, index_for, is_ip, norm_ip
 from meshlens.analysis.trace.chains import Connection, select_chain
 from meshlens.analysis.trace.endpoints import endpoint_verdict
 from meshlens.analysis.trace.hcm_request import Downstream, trim_headers
@@ -34,6 +33,8 @@ from meshlens.analysis.trace.model import ClusterPick, Disposition, Trace
 from meshlens.analysis.trace.request import Request, split_host_port
 from meshlens.analysis.trace.walk import Walk
 from meshlens.errors import UsageError
+from meshlens.index.addresses import is_ip, norm_ip
+from meshlens.index.proxy import ProxyIndex, index_for
 from meshlens.models.envoy.listener import FilterChain, HttpConnectionManager, Listener, TcpProxy
 from meshlens.models.snapshot import EnvoyProxy, Snapshot
 
