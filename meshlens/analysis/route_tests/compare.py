@@ -28,9 +28,9 @@ class Observed:
 
     route_entry: bool = False  # a forwarding route (router_check_tool's routeEntry())
     direct_entry: bool = False  # a redirect or direct response (directResponseEntry())
-    cluster: str = ""
-    virtual_cluster: str = ""
-    virtual_host: str = ""
+    cluster_name: str = ""
+    virtual_cluster_name: str = ""
+    virtual_host_name: str = ""
     path_rewrite: str = ""
     host_rewrite: str = ""
     path_redirect: str = ""

@@ -225,11 +225,11 @@ def _fill(obs: Observed, out: Outcome, vhost: VirtualHost) -> None:
     if out.kind != "route":
         return
     obs.route_entry = True
-    obs.virtual_host = vhost.name
-    obs.cluster = out.cluster or "" if out.cluster is not None else ""
+    obs.virtual_host_name = vhost.name
+    obs.cluster_name = out.cluster or ""
     if out.cluster is None and "cluster_name" not in obs.unknown:
         obs.unknown["cluster_name"] = "no weighted cluster has a positive weight"
-    obs.virtual_cluster = out.virtual_cluster or ""
+    obs.virtual_cluster_name = out.virtual_cluster or ""
     obs.path_rewrite = out.upstream_path or ""
     obs.host_rewrite = out.upstream_host or ""
     obs.timeout = format_duration(out.timeout_ns)
@@ -241,7 +241,7 @@ def _fill(obs: Observed, out: Outcome, vhost: VirtualHost) -> None:
 
 def _entries(config: RouteConfiguration) -> list[tuple[EntryKey, int]]:
     """Every route entry the tool counts, with its number of coverage fields."""
-    out = []
+    out: list[tuple[EntryKey, int]] = []
     for vi, vh in enumerate(config.virtual_hosts):
         for ri, route in enumerate(vh.routes):
             action = route.route

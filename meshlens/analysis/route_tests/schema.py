@@ -128,7 +128,7 @@ def parse_input(doc: Document, raw: Any, path: str) -> CheckInput:
     """A test's ``input``, validated."""
     if not isinstance(raw, dict):
         raise doc.error("expected the test's input (a mapping)", path)
-    given = {LEGACY_INPUT.get(k, k): v for k, v in raw.items()}
+    given = {str(LEGACY_INPUT.get(k, k)): v for k, v in raw.items()}
     legacy_headers = "additional_headers" in raw
     unknown = sorted(set(given) - set(INPUT_KEYS))
     if unknown:
@@ -190,7 +190,7 @@ def parse_validate(doc: Document, raw: Any, path: str) -> Validate:
     """A test's ``validate``, validated."""
     if not isinstance(raw, dict):
         raise doc.error("expected the test's validate (a mapping)", path)
-    given = {LEGACY_VALIDATE.get(k, k): v for k, v in raw.items()}
+    given = {str(LEGACY_VALIDATE.get(k, k)): v for k, v in raw.items()}
     legacy_fields = any(k in raw for k in LEGACY_VALIDATE)
     unknown = sorted(set(given) - set(VALIDATE_KEYS))
     if unknown:

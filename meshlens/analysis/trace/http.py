@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from meshlens.analysis.index import ProxyIndex
 from meshlens.analysis.trace.hcm_request import Downstream, prepare
 from meshlens.analysis.trace.headers import FormatContext, HeaderMap
 from meshlens.analysis.trace.model import ClusterPick, Disposition, HeaderField, Trace
@@ -27,6 +26,7 @@ from meshlens.analysis.trace.router import (
 )
 from meshlens.analysis.trace.routes import MatchOptions
 from meshlens.analysis.trace.walk import Walk
+from meshlens.index.proxy import ProxyIndex
 from meshlens.models.envoy.listener import HttpConnectionManager
 from meshlens.models.envoy.route import Route, RouteConfiguration, VirtualHost
 

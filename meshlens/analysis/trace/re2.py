@@ -251,6 +251,7 @@ def regex_sub(pattern: str, rewrite: str, value: str) -> str | None:
             text = [g.decode("utf-8", "surrogateescape") if g is not None else None for g in groups]
             return _expand(rewrite, text).encode("utf-8", "surrogateescape")
 
-        return rx.sub(sub_bytes, data).decode("utf-8", "surrogateescape")  # type: ignore[no-any-return]
+        result: bytes = rx.sub(sub_bytes, data)
+        return result.decode("utf-8", "surrogateescape")
     py = re.compile(translate_re2(pattern), re.ASCII)
     return py.sub(lambda m: _expand(rewrite, [m.group(0), *m.groups()]), value)

@@ -20,12 +20,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from meshlens.analysis.index import VhostIndex
 from meshlens.analysis.trace.headers import FormatContext, HeaderMap, apply_mutations, mutation_levels
 from meshlens.analysis.trace.matchers import header_verdict
 from meshlens.analysis.trace.model import ClusterPick
@@ -34,6 +31,8 @@ from meshlens.analysis.trace.redirects import redirect_location
 from meshlens.analysis.trace.request import Request, split_host_port
 from meshlens.analysis.trace.routes import MatchOptions, route_match
 from meshlens.analysis.trace.uri_template import TemplateError, match_template, rewrite_path, rewrite_template
+from meshlens.index.proxy import VhostIndex
+from meshlens.models.duration import Duration
 from meshlens.models.envoy.route import ClusterWeight, Route, RouteConfiguration, VirtualHost, WeightedCluster
 
 DEFAULT_TIMEOUT_NS = 15 * 10**9  # a route's timeout when it sets none
@@ -144,34 +143,17 @@ def request_headers(request: Request) -> HeaderMap:
 
 
 def duration_ns(value: Any) -> int | None:
-    """A protobuf Duration (``"5s"``, ``{seconds, nanos}``, a model Duration) in nanoseconds."""
-    if value is None:
-        return None
-    total = getattr(value, "total_nanos", None)
-    if total is not None:
-        return int(total() if callable(total) else total)
-    if isinstance(value, str):
-        m = re.fullmatch(r"\s*(-?\d+(?:\.\d+)?)s\s*", value)
-        if m is None:
-            raise ValueError(f"not a duration: {value!r}")
-        return round(float(m.group(1)) * 10**9)
-    if isinstance(value, Mapping):
-        return int(value.get("seconds", 0) or 0) * 10**9 + int(value.get("nanos", 0) or 0)
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return round(float(value) * 10**9)
-    raise ValueError(f"not a duration: {value!r}")
+    """A protobuf Duration in any spelling (``"5s"``, ``{seconds: 30}``, a Duration) in nanoseconds.
+
+    Raises:
+        ValueError: not a duration.
+    """
+    return None if value is None else Duration.parse(value).total_nanos
 
 
 def format_duration(ns: int | None) -> str:
     """Nanoseconds as protojson writes a Duration (``15s``, ``0.500s``); ``0s`` for none."""
-    if not ns:
-        return "0s"
-    seconds, nanos = divmod(ns, 10**9)
-    if not nanos:
-        return f"{seconds}s"
-    frac = f"{nanos:09d}"
-    frac = frac[:3] if frac.endswith("000000") else frac[:6] if frac.endswith("000") else frac
-    return f"{seconds}.{frac}s"
+    return str(Duration._from_nanos(ns or 0))
 
 
 def pick_weighted(wc: WeightedCluster, request: HeaderMap, random_value: int | None) -> tuple[
