@@ -124,28 +124,24 @@ def _metadata_text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
 
 
-def compare(validate: Validate, obs: Observed) -> Verdict:
-    """Check every field ``validate`` sets against ``obs``."""
-    v = Verdict()
-    if obs.undetermined is not None:
-        v.errors.append(error_line("route", obs.undetermined))
-        return v
+def _strings(validate: Validate, obs: Observed, v: Verdict) -> None:
     for name, want in validate.strings.items():
         if name in obs.unknown:
             v.errors.append(error_line(name, obs.unknown[name]))
             continue
         actual = getattr(obs, name)
-        if actual == want:
-            if obs.route_entry or (obs.direct_entry and name == "path_redirect"):
-                v.covered.add(name)
-        else:
+        if actual != want:
             v.failures.append(failure_line(want, actual, name))
+        elif obs.route_entry or (obs.direct_entry and name == "path_redirect"):
+            v.covered.add(name)
+
+
+def _code_and_timeout(validate: Validate, obs: Observed, v: Verdict) -> None:
     if validate.code_redirect is not None:
-        if obs.code_redirect == validate.code_redirect:
-            if obs.direct_entry:
-                v.covered.add("code_redirect")
-        else:
+        if obs.code_redirect != validate.code_redirect:
             v.failures.append(failure_line(validate.code_redirect, obs.code_redirect, "code_redirect"))
+        elif obs.direct_entry:
+            v.covered.add("code_redirect")
     if validate.timeout is not None:
         if "timeout" in obs.unknown:
             v.errors.append(error_line("timeout", obs.unknown["timeout"]))
@@ -153,12 +149,26 @@ def compare(validate: Validate, obs: Observed) -> Verdict:
             v.failures.append(failure_line(validate.timeout_text, obs.timeout, "timeout"))
         elif obs.route_entry:
             v.covered.add("timeout")
+
+
+def _metadata(validate: Validate, obs: Observed, v: Verdict) -> None:
     for exp in validate.route_metadata:
         namespace = obs.route_metadata.get(exp.namespace)
         actual = _metadata_text(namespace[exp.key]) if isinstance(namespace, dict) and exp.key in namespace else ""
         if actual != _metadata_text(exp.value):
             v.failures.append(failure_line(f"{exp.namespace}.{exp.key}: {_metadata_text(exp.value)}",
                                            f"{exp.namespace}.{exp.key}: {actual}", "route_metadata"))
+
+
+def compare(validate: Validate, obs: Observed) -> Verdict:
+    """Check every field ``validate`` sets against ``obs``."""
+    v = Verdict()
+    if obs.undetermined is not None:
+        v.errors.append(error_line("route", obs.undetermined))
+        return v
+    _strings(validate, obs, v)
+    _code_and_timeout(validate, obs, v)
+    _metadata(validate, obs, v)
     _header_matches(obs.request, validate.request_header_matches, "request_header_matches", v)
     _header_matches(obs.response, validate.response_header_matches, "response_header_matches", v)
     _header_fields(obs.request, validate.request_header_fields, "request_header_fields", v)

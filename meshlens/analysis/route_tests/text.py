@@ -1,5 +1,6 @@
 """router_check_tool's printed lines for a ``router-check`` report (below the renderers so that
-``str(report)`` needs no layer above; ``meshlens.render.route_tests`` re-exports it for the CLI)."""
+``str(report)`` needs no layer above; ``meshlens.render.route_tests`` re-exports it for the CLI).
+"""
 
 from __future__ import annotations
 

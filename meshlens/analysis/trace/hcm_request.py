@@ -64,7 +64,8 @@ _OWS = " \t"
 def trim_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]] | None) -> tuple[list[tuple[str, str]],
                                                                                       list[str]]:
     """Header pairs as Envoy's codecs deliver them (lowercase names, values without surrounding
-    whitespace), and the names whose values were trimmed."""
+    whitespace), and the names whose values were trimmed.
+    """
     items = headers.items() if isinstance(headers, Mapping) else (headers or ())
     out: list[tuple[str, str]] = []
     trimmed: list[str] = []
@@ -114,6 +115,8 @@ def _address(ip: str | None, port: int | None) -> str | None:
 
 @dataclass(frozen=True)
 class Prepared:
+    """The request as the HTTP connection manager hands it to routing, and whether it counts as internal."""
+
     request: Request
     internal: bool
 

@@ -32,7 +32,8 @@ _FORMATTER = re.compile(r"%([A-Z0-9_]+)(?:\(([^)]*)\))?(?::[0-9]+)?%")
 @dataclass
 class HeaderMap:
     """Ordered header entries with lowercase names; ``unknown`` names headers whose value meshlens
-    could not compute (an unresolvable ``%...%`` formatter)."""
+    could not compute (an unresolvable ``%...%`` formatter).
+    """
 
     entries: list[tuple[str, str]] = field(default_factory=list)
     unknown_names: set[str] = field(default_factory=set)
@@ -203,7 +204,8 @@ def apply_mutations(headers: HeaderMap, to_add: Iterable[HeaderValueOption], to_
 def mutation_levels(config: RouteConfiguration | None, *levels: HeaderMutations | None) -> list[HeaderMutations]:
     """The levels whose mutations apply, in Envoy's order: ``levels`` (most specific first: weighted
     cluster, route, virtual host) then the route configuration; reversed under
-    ``most_specific_header_mutations_wins``."""
+    ``most_specific_header_mutations_wins``.
+    """
     out = [lv for lv in (*levels, config) if lv is not None]
     if config is not None and config.most_specific_header_mutations_wins:
         out.reverse()

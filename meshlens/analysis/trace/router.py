@@ -103,7 +103,8 @@ _VHOST_CACHE: dict[int, tuple[RouteConfiguration, VhostIndex]] = {}
 def select_vhost(config: RouteConfiguration, authority: str, index: VhostIndex | None = None) -> tuple[
         VirtualHost | None, str]:
     """The virtual host for ``authority`` (lowercased; its port dropped under
-    ``ignore_port_in_host_matching``)."""
+    ``ignore_port_in_host_matching``).
+    """
     lookup = authority.lower()
     if config.ignore_port_in_host_matching:
         lookup = split_host_port(lookup)[0]
@@ -307,7 +308,8 @@ class FinalizeOptions:
     """How to finalize: the stream's random value, whether the request is internal (trusted
     ``x-envoy-*`` headers), the formatter context, and router_check_tool's conventions
     (``check_tool``: a direct response's ``path_redirect`` is the request URI, a redirect's response
-    headers carry no ``location``)."""
+    headers carry no ``location``).
+    """
 
     random_value: int | None = None
     internal: bool = False

@@ -91,13 +91,16 @@ def path_match(match: RouteMatch, request: Request) -> Result:
 
 def is_grpc(content_type: str | None) -> bool:
     """Envoy's gRPC test: content-type exactly ``application/grpc`` or starting ``application/grpc+``
-    (so not ``application/grpc-web+proto``)."""
+    (so not ``application/grpc-web+proto``).
+    """
     value = content_type or ""
     return value == "application/grpc" or value.startswith("application/grpc+")
 
 
 @dataclass
 class RouteVerdict:
+    """Whether a route's match accepts the request, why, and whether meshlens could evaluate it."""
+
     matched: bool
     why: str
     notes: list[str] = field(default_factory=list)
@@ -183,7 +186,8 @@ def _value_match(spec: dict[str, Any], found: bool, value: Any) -> bool | None:
 
 def metadata_verdict(matchers: list[dict[str, Any]], metadata: dict[str, Any] | None) -> tuple[bool | None, str]:
     """Route ``dynamic_metadata`` matchers (``MetadataMatcher``) against the stream's dynamic metadata
-    (``{namespace: struct}``); None when it is unknown (trace has none) or a matcher is not understood."""
+    (``{namespace: struct}``); None when it is unknown (trace has none) or a matcher is not understood.
+    """
     if metadata is None:
         return None, "dynamic_metadata matchers depend on metadata set by filters at run time"
     for m in matchers:
@@ -201,7 +205,7 @@ def metadata_verdict(matchers: list[dict[str, Any]], metadata: dict[str, Any] | 
     return True, "dynamic_metadata"
 
 
-def route_match(route: Route, request: Request, options: MatchOptions | None = None) -> RouteVerdict:
+def route_match(route: Route, request: Request, options: MatchOptions | None = None) -> RouteVerdict:  # noqa: C901 - Envoy's match steps in its order, in one place
     """Whether ``route`` matches ``request``: path, then headers, query parameters, and the rest."""
     match = route.match
     ok, why = _path_match(match, request)

@@ -93,7 +93,8 @@ def compile_template(text: str) -> Template:
 
 def template_text(policy: dict[str, object] | None, type_name: str, field_name: str) -> str | None:
     """The template string of a ``path_match_policy`` / ``path_rewrite_policy`` extension, if it is
-    the URI-template one."""
+    the URI-template one.
+    """
     if not isinstance(policy, dict):
         return None
     typed = policy.get("typed_config")

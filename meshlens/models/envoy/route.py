@@ -37,7 +37,8 @@ class HeaderValueOption(MeshModel):
 
 class HeaderMutations(MeshModel):
     """The header additions and removals a route, virtual host, route configuration or weighted cluster
-    declares (``request_headers_to_add`` ... ``response_headers_to_remove``)."""
+    declares (``request_headers_to_add`` ... ``response_headers_to_remove``).
+    """
 
     request_headers_to_add: list[HeaderValueOption] = []
     request_headers_to_remove: list[str] = []
@@ -46,6 +47,8 @@ class HeaderMutations(MeshModel):
 
 
 class Int64Range(MeshModel):
+    """Envoy's ``type.v3.Int64Range``: ``[start, end)``."""
+
     start: int = 0
     end: int = 0
 
@@ -67,17 +70,23 @@ class HeaderMatcher(MeshModel):
 
 
 class QueryParameterMatcher(MeshModel):
+    """Envoy's ``config.route.v3.QueryParameterMatcher``: a query parameter by name and value."""
+
     name: str = ""
     string_match: StringMatcher | None = None
     present_match: bool | None = None
 
 
 class RuntimeFractionalPercent(MeshModel):
+    """Envoy's ``config.core.v3.RuntimeFractionalPercent``: a default percentage and its runtime key."""
+
     default_value: dict[str, Any] = {}
     runtime_key: str = ""
 
 
 class RouteMatch(MeshModel):
+    """Envoy's ``config.route.v3.RouteMatch``: path specifier, headers, query parameters and options."""
+
     prefix: str | None = None
     path: str | None = None
     safe_regex: RegexMatcher | None = None
@@ -103,6 +112,8 @@ class RouteMatch(MeshModel):
 
 
 class ClusterWeight(HeaderMutations):
+    """Envoy's ``WeightedCluster.ClusterWeight``: one cluster of a weighted split."""
+
     name: str = ""
     cluster_header: str | None = None
     weight: int | None = None
@@ -110,6 +121,8 @@ class ClusterWeight(HeaderMutations):
 
 
 class WeightedCluster(MeshModel):
+    """Envoy's ``config.route.v3.WeightedCluster``: clusters with weights."""
+
     clusters: list[ClusterWeight] = []
     total_weight: int | None = None
     runtime_key_prefix: str | None = None
@@ -117,6 +130,8 @@ class WeightedCluster(MeshModel):
 
 
 class RouteAction(MeshModel):
+    """Envoy's ``config.route.v3.RouteAction``: where a route sends the request and how."""
+
     cluster: str | None = None
     cluster_header: str | None = None
     weighted_clusters: WeightedCluster | None = None
@@ -139,6 +154,8 @@ class RouteAction(MeshModel):
 
 
 class RedirectAction(MeshModel):
+    """Envoy's ``config.route.v3.RedirectAction``: the redirect a route answers with."""
+
     https_redirect: bool | None = None
     scheme_redirect: str | None = None
     host_redirect: str | None = None
@@ -162,16 +179,22 @@ class RedirectAction(MeshModel):
 
 
 class DirectResponseAction(MeshModel):
+    """Envoy's ``config.route.v3.DirectResponseAction``: a status (and body) answered directly."""
+
     status: int = 0
     body: DataSource | None = None
 
 
 class Decorator(MeshModel):
+    """Envoy's ``config.route.v3.Decorator``: the route's operation name for tracing."""
+
     operation: str = ""
     propagate: bool | None = None
 
 
 class Route(HeaderMutations):
+    """Envoy's ``config.route.v3.Route``: a match and one action (route, redirect or direct response)."""
+
     name: str = ""
     match: RouteMatch = RouteMatch()
     route: RouteAction | None = None
@@ -204,6 +227,8 @@ class VirtualCluster(MeshModel):
 
 
 class VirtualHost(HeaderMutations):
+    """Envoy's ``config.route.v3.VirtualHost``: domains and their routes, in order."""
+
     name: str = ""
     domains: list[str] = []
     routes: list[Route] = []
@@ -216,6 +241,8 @@ class VirtualHost(HeaderMutations):
 
 
 class RouteConfiguration(HeaderMutations):
+    """Envoy's ``config.route.v3.RouteConfiguration``: virtual hosts and options."""
+
     name: str = ""
     virtual_hosts: list[VirtualHost] = []
     validate_clusters: bool | None = None
