@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from meshlens.encoding.gojson import GoAnyWkt, GoMap, GoStruct
 from meshlens.models.casing import snake_to_camel, to_camel_tree
 from meshlens.models.envoy.proto_fields import ANY, SCALAR_WKT, STRUCT_WKT, ProtoMessage, message
-from meshlens.encoding.gojson import GoAnyWkt, GoMap, GoStruct
 
 
 class ProtoOrderer:
