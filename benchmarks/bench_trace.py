@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import meshlens
-from meshlens.analysis.index import index_for
+from meshlens.index.proxy import index_for
 
 HERE = Path(__file__).resolve().parent
 

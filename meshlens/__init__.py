@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from meshlens.analysis.drift_model import Drift
     from meshlens.analysis.trace import trace
     from meshlens.analysis.trace.model import Trace
-    from meshlens.graph import MeshGraph
+    from meshlens.index.graph import MeshGraph
     from meshlens.models.snapshot import EnvoyProxy, Snapshot
     from meshlens.models.ztunnel import Ztunnel
     from meshlens.results import Finding, Report
@@ -60,7 +60,7 @@ def _ztunnel_view(ztunnel: Ztunnel, name: str, /, **filters: Any) -> Table:
 
 
 def _graph(proxy: EnvoyProxy) -> MeshGraph:
-    from meshlens.graph import graph_for
+    from meshlens.index.graph import graph_for
 
     return graph_for(proxy)
 

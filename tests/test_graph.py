@@ -8,7 +8,7 @@ import json
 import networkx as nx
 
 import meshlens
-from meshlens.graph import NodeKey, export_graph
+from meshlens.index.graph import NodeKey, export_graph
 from tests.conftest import fixture_path, needs_shared
 
 

@@ -33,10 +33,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 )
 
 # Edges other engineers are removing right now (issue 9): each names its owner. The goal is none.
-KNOWN_PENDING: dict[tuple[str, str], str] = {
-    # index engineer (item 3): graph.py is derived from analysis/index.py until both move into index/.
-    ("meshlens.graph", "meshlens.analysis.index"): "reference index (issue 9 item 3)",
-}
+KNOWN_PENDING: dict[tuple[str, str], str] = {}
 
 
 def _module_names() -> dict[str, Path]:

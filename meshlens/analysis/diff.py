@@ -45,7 +45,7 @@ ORDERED = frozenset({"filter_chains", "routes", "http_filters", "listener_filter
                      "filters", "alpn_protocols"})
 # Fields a private key hides, and fields Envoy fills in or rewrites on its side of an EDS dump.
 REDACTED = frozenset({"private_key"})
-ENVOY_ADDED = {"health_check_config": {}, "locality": {}}
+ENVOY_ADDED: dict[str, Any] = {"health_check_config": {}, "locality": {}}
 _IDENT = re.compile(r"^[A-Za-z_@][\w@]*$")
 
 

@@ -184,7 +184,7 @@ def run_route_tests(tests_source: Any, dump: Any, *, proxy: str | None = None) -
     tests = parse_tests(tests_source)
     if isinstance(dump, EnvoyProxy):
         snapshot: Snapshot | None = None
-        default_proxy = dump
+        default_proxy: EnvoyProxy | None = dump
     else:
         snapshot = dump if isinstance(dump, Snapshot) else load(dump)
         default_proxy = snapshot.proxy(proxy) if proxy or len(snapshot.proxies) == 1 else None

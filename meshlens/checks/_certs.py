@@ -23,14 +23,13 @@ from typing import Any
 
 import orjson
 
-from meshlens.checks._refs import _chains
+from meshlens.index.refs import chains
 from meshlens.models.base import Location
 from meshlens.models.certs import Certificate
+from meshlens.models.derived import Fact
 from meshlens.models.snapshot import EnvoyProxy, Snapshot
 from meshlens.models.ztunnel import CertDump, Ztunnel
 from meshlens.results import Subject
-
-CACHE_KEY = "checks.certs"
 
 
 @dataclass(frozen=True)
@@ -126,9 +125,9 @@ def _tls_secret_names(socket: Any, out: set[str], depth: int = 0) -> None:
 def _sockets(proxy: EnvoyProxy) -> list[Any]:
     out: list[Any] = []
     for res in proxy.listeners:
-        out.extend(chain.get("transport_socket") for _, _, chain in _chains(res.raw))
-    for res in proxy.clusters:
-        raw = res.raw
+        out.extend(chain.raw.get("transport_socket") for chain in chains(res))
+    for cluster in proxy.clusters:
+        raw = cluster.raw
         out.append(raw.get("transport_socket"))
         out.extend(m.get("transport_socket") for m in raw.get("transport_socket_matches") or () if isinstance(m, dict))
     return [s for s in out if isinstance(s, dict)]
@@ -266,15 +265,15 @@ def _ztunnel_obs(z: Ztunnel, identity: str, location: Location, role: str, dump:
 
 
 # ------------------------------------------------------------------------------------------ all
+# An Envoy's certificates, read once per proxy whichever certificate checks run.
+HOLDER: Fact[EnvoyProxy, Holder] = Fact("checks.certs", _envoy_holder)
+
+
 def holders(snapshot: Snapshot) -> list[Holder]:
     """Every proxy of the snapshot that holds certificates, with them (cached per proxy)."""
     out: list[Holder] = []
     for proxy in snapshot.proxies:
-        found = proxy.cache.get(CACHE_KEY)
-        if found is None:
-            found = _envoy_holder(proxy)
-            proxy.cache[CACHE_KEY] = found
-        out.append(found)
+        out.append(HOLDER.of(proxy))
     out.extend(_ztunnel_holder(z) for z in snapshot.ztunnels)
     return [h for h in out if h.certs or h.roots]
 

@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 
 from meshlens.checks._util import proxy_name, source_location
 from meshlens.models.base import Location
+from meshlens.models.derived import Fact
 from meshlens.models.snapshot import EnvoyProxy
 from meshlens.results import Subject
 
@@ -101,10 +102,12 @@ class HostTable:
 
 
 def host_table(proxy: EnvoyProxy) -> HostTable:
+    """Every host of the proxy with its EDS health, from ``/clusters`` where it covers the cluster (built once)."""
+    return HOSTS.of(proxy)
+
+
+def _host_table(proxy: EnvoyProxy) -> HostTable:
     """Every host of the proxy with its EDS health, from ``/clusters`` where it covers the cluster."""
-    cached = proxy.cache.get("checks.hosts")
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
     clusters: list[str] = []
     addresses: list[str] = []
     health: list[str] = []
@@ -147,9 +150,10 @@ def host_table(proxy: EnvoyProxy) -> HostTable:
     by_cluster: dict[str, list[int]] = {}
     for i, cluster in enumerate(clusters):
         by_cluster.setdefault(cluster, []).append(i)
-    table = HostTable(clusters, addresses, health, flags, subjects, origins, by_cluster)
-    proxy.cache["checks.hosts"] = table
-    return table
+    return HostTable(clusters, addresses, health, flags, subjects, origins, by_cluster)
+
+
+HOSTS: Fact[EnvoyProxy, HostTable] = Fact("checks.hosts", _host_table)
 
 
 def hosts(proxy: EnvoyProxy) -> list[Host]:

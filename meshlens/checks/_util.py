@@ -6,17 +6,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from meshlens.models.base import Location
+from meshlens.models.derived import Fact
 from meshlens.models.snapshot import EnvoyProxy
 from meshlens.results import Subject, iso
 
+PROXY_NAME: Fact[EnvoyProxy, str] = Fact("checks.proxy_name", lambda proxy: proxy.name)
 
 def proxy_name(proxy: EnvoyProxy) -> str:
     """``proxy.name`` (parsed from the node id), computed once per proxy: checks ask for it per subject."""
-    name = proxy.cache.get("checks.name")
-    if name is None:
-        name = proxy.name
-        proxy.cache["checks.name"] = name
-    return name  # type: ignore[no-any-return]
+    return PROXY_NAME.of(proxy)
 
 
 def subject(proxy: EnvoyProxy, kind: str, name: str) -> Subject:

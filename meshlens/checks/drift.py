@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from meshlens.checks._refs import refs_for
 from meshlens.checks._util import dig, proxy_name, source_location, subject
 from meshlens.checks.base import Check, CheckContext, Severity, SkipCheck
+from meshlens.index.proxy import index_for
+from meshlens.models.derived import Fact
 from meshlens.models.envoy.resources import Resource
 from meshlens.models.snapshot import EnvoyProxy, Snapshot
 from meshlens.results import Finding, Subject
@@ -82,7 +83,7 @@ def _warming_reason(proxy: EnvoyProxy, res: Resource[Any]) -> str:
         return "waiting for its initialization (DNS resolution, health checks)"
     if res.KIND == "listener":
         loaded = {rc.name for rc in proxy.route_configs}
-        missing = sorted({r.route_config for r in refs_for(proxy).rds_refs
+        missing = sorted({r.route_config for r in index_for(proxy).refs.rds_refs
                           if r.listener is res and r.route_config not in loaded})
         if missing and "routes" in proxy.sections:
             return f"waiting for RDS {', '.join(missing)}, not in the capture (ML2001)"
@@ -154,7 +155,7 @@ def _diff_function() -> Callable[..., Any]:
         from meshlens.analysis.diff import diff
     except ImportError as exc:
         raise SkipCheck(f"meshlens.diff is not available in this build ({exc})") from None
-    return diff  # type: ignore[no-any-return]
+    return diff
 
 
 def pairs(snapshot: Snapshot, intended: Snapshot) -> list[tuple[EnvoyProxy, EnvoyProxy]]:
@@ -174,6 +175,11 @@ def _find(proxy: EnvoyProxy, kind: str, name: str) -> Resource[Any] | None:
     return next((r for r in getattr(proxy, _KIND_LISTS.get(kind, "clusters"), []) if r.name == name), None)
 
 
+# The drift of a loaded proxy against each intended proxy (by id), as ``Drift.to_dict()``: one diff
+# per pair however many drift checks read it.
+DRIFT_DOCS: Fact[EnvoyProxy, dict[int, dict[str, Any]]] = Fact("checks.drift", lambda _proxy: {})
+
+
 def drift_entries(snapshot: Snapshot, ctx: CheckContext) -> list[tuple[EnvoyProxy, EnvoyProxy, dict[str, Any]]]:
     """``meshlens.diff(intended, loaded)`` as a dict (``to_dict()``) for each pair of proxies."""
     if ctx.intended is None:
@@ -184,12 +190,12 @@ def drift_entries(snapshot: Snapshot, ctx: CheckContext) -> list[tuple[EnvoyProx
         raise SkipCheck("no proxy of the intended capture matches a proxy of the snapshot (by node id or name)")
     out = []
     for want, have in matched:
-        cache_key = ("checks.drift", id(want))
-        doc = have.cache.get(cache_key)
+        docs = DRIFT_DOCS.of(have)
+        doc = docs.get(id(want))
         if doc is None:
             result = diff(want, have)
             doc = result.to_dict() if hasattr(result, "to_dict") else dict(result)
-            have.cache[cache_key] = doc
+            docs[id(want)] = doc
         out.append((want, have, doc))
     return out
 

@@ -15,12 +15,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from meshlens.analysis.index import index_for
 from meshlens.analysis.trace.endpoints import DEGRADED, HEALTHY, endpoint_verdict
 from meshlens.checks._hosts import Host, host_table
-from meshlens.checks._refs import loaded_clusters, refs_for
 from meshlens.checks._util import proxy_name, subject
 from meshlens.checks.base import Check, CheckContext, Severity
+from meshlens.index.proxy import index_for
 from meshlens.models.names import SPECIAL_CLUSTERS
 from meshlens.models.snapshot import EnvoyProxy, Snapshot
 from meshlens.results import Finding, Subject
@@ -245,10 +244,10 @@ class NoHealthyEndpoint(Check):
     message = "none of the {total} endpoint(s) of {cluster} is healthy ({health}); {note}"
     inputs = ("endpoints",)
 
-    def run(self, snapshot: Snapshot, ctx: CheckContext) -> Iterator[Finding | Subject]:
+    def run(self, snapshot: Snapshot, ctx: CheckContext) -> Iterator[Finding | Subject | list[Subject]]:
         for proxy in snapshot.proxies:
             pname = proxy_name(proxy)
-            clusters = loaded_clusters(proxy)
+            clusters = index_for(proxy).loaded_clusters
             examined: list[Subject] = []
             table = host_table(proxy)
             for name, indices in table.by_cluster.items():
@@ -288,7 +287,7 @@ def _endpoint_count(proxy: EnvoyProxy, res: Any, assignments: dict[str, Any]) ->
         if kind == "EDS":
             return None  # no assignment: ML4007
     elif proxy.cluster_statuses:
-        status = next((s for s in proxy.cluster_statuses if s.name == res.name), None)
+        status = index_for(proxy).cluster_status(res.name)
         return len(status.host_statuses) if status is not None else None
     elif kind == "EDS":
         return None
@@ -324,12 +323,12 @@ class RoutedClusterEmpty(Check):
     message = "{cluster} has no endpoint but {count} referrer(s) send to it: {referrers}"
     inputs = ("endpoints",)
 
-    def run(self, snapshot: Snapshot, ctx: CheckContext) -> Iterator[Finding | Subject]:
+    def run(self, snapshot: Snapshot, ctx: CheckContext) -> Iterator[Finding | Subject | list[Subject]]:
         for proxy in snapshot.proxies:
             pname = proxy_name(proxy)
-            referrers = refs_for(proxy).referrers()
+            referrers = index_for(proxy).referenced_clusters()
             assignments = index_for(proxy).assignments
-            clusters = loaded_clusters(proxy)
+            clusters = index_for(proxy).loaded_clusters
             examined: list[Subject] = []
             for name, refs in referrers.items():
                 res = clusters.get(name)
@@ -374,14 +373,14 @@ class EdsAssignmentMissing(Check):
     message = "EDS cluster {cluster} ({state}) has no ClusterLoadAssignment {service}"
     inputs = ("eds",)
 
-    def run(self, snapshot: Snapshot, ctx: CheckContext) -> Iterator[Finding | Subject]:
+    def run(self, snapshot: Snapshot, ctx: CheckContext) -> Iterator[Finding | Subject | list[Subject]]:
         for proxy in snapshot.proxies:
             if "endpoints" not in proxy.sections:
                 continue
             assignments = index_for(proxy).assignments
             pname = proxy_name(proxy)
             examined: list[Subject] = []
-            for name, res in loaded_clusters(proxy).items():
+            for name, res in index_for(proxy).loaded_clusters.items():
                 raw = res.raw
                 if raw.get("type") != "EDS":
                     continue

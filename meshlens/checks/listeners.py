@@ -7,10 +7,9 @@ from dataclasses import dataclass
 
 from meshlens.analysis.trace import trace
 from meshlens.analysis.trace.model import Disposition
-from meshlens.checks._refs import loaded_clusters, refs_for
 from meshlens.checks._util import subject
 from meshlens.checks.base import Check, CheckContext, Severity
-from meshlens.models.names import ClusterName
+from meshlens.index.proxy import index_for
 from meshlens.models.snapshot import EnvoyProxy, Snapshot
 from meshlens.results import Finding, Subject
 
@@ -51,7 +50,7 @@ class RdsNotLoaded(Check):
             if "routes" not in proxy.sections:
                 continue
             loaded = {rc.name for rc in proxy.route_configs}
-            for ref in refs_for(proxy).rds_refs:
+            for ref in index_for(proxy).refs.rds_refs:
                 subj = subject(proxy, "listener", ref.listener.name or f"@{ref.listener.json_path}")
                 yield subj
                 if ref.route_config not in loaded:
@@ -88,8 +87,8 @@ class TcpClusterNotLoaded(Check):
         for proxy in snapshot.proxies:
             if "clusters" not in proxy.sections:
                 continue
-            clusters = loaded_clusters(proxy)
-            for ref in refs_for(proxy).tcp_refs:
+            clusters = index_for(proxy).loaded_clusters
+            for ref in index_for(proxy).refs.tcp_refs:
                 subj = subject(proxy, "listener", ref.name)
                 yield subj
                 if ref.cluster not in clusters:
@@ -106,23 +105,13 @@ class KnownService:
 
     def address(self) -> str | None:
         if self.vip is None and self.source is not None:
-            from meshlens.analysis.index import index_for
-
             ips = index_for(self.source).host_vips().get(self.host)
             return f"{ips[0]}:{self.port}" if ips else None
         return f"{self.vip}:{self.port}" if self.vip else None
 
 
 def _outbound_services(proxy: EnvoyProxy) -> set[tuple[str, int]]:
-    found = proxy.cache.get("checks.outbound_services")
-    if found is None:
-        found = set()
-        for res in proxy.clusters:
-            parsed = ClusterName.parse(res.name)
-            if parsed.direction == "outbound" and parsed.host and parsed.port and not parsed.subset:
-                found.add((parsed.host, parsed.port))
-        proxy.cache["checks.outbound_services"] = found
-    return found  # type: ignore[no-any-return]
+    return index_for(proxy).outbound_services()
 
 
 def known_services(snapshot: Snapshot) -> dict[tuple[str, int], KnownService]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from meshlens.checks._refs import RouteEntry, loaded_clusters, refs_for
 from meshlens.checks._util import dig, proxy_name, subject
 from meshlens.checks.base import Check, CheckContext, Severity
+from meshlens.index.proxy import index_for
+from meshlens.index.refs import RouteEntry
 from meshlens.models.snapshot import Snapshot
 from meshlens.results import Finding, Subject
 
@@ -44,9 +45,9 @@ class RouteClusterNotLoaded(Check):
         for proxy in snapshot.proxies:
             if "clusters" not in proxy.sections:
                 continue
-            clusters = loaded_clusters(proxy)
+            clusters = index_for(proxy).loaded_clusters
             by_route: dict[str, list[Any]] = {}
-            for ref in refs_for(proxy).cluster_refs:
+            for ref in index_for(proxy).refs.cluster_refs:
                 if ref.kind == "route":
                     by_route.setdefault(ref.name, []).append(ref)
             for route, refs in by_route.items():
@@ -154,11 +155,11 @@ class UnreachableRoute(Check):
               "request it would"
     inputs = ("routes",)
 
-    def run(self, snapshot: Snapshot, ctx: CheckContext) -> Iterator[Finding | Subject]:
+    def run(self, snapshot: Snapshot, ctx: CheckContext) -> Iterator[Finding | Subject | list[Subject]]:
         for proxy in snapshot.proxies:
             pname = proxy_name(proxy)
             vhost_routes: dict[tuple[int, int], list[RouteEntry]] = {}
-            for route in refs_for(proxy).routes:
+            for route in index_for(proxy).refs.routes:
                 vhost_routes.setdefault((id(route.config), route.vhost_index), []).append(route)
             examined: list[Subject] = []
             for routes in vhost_routes.values():
@@ -215,11 +216,11 @@ class DuplicateDomain(Check):
               "{route_config!r}"
     inputs = ("routes",)
 
-    def run(self, snapshot: Snapshot, ctx: CheckContext) -> Iterator[Finding | Subject]:
+    def run(self, snapshot: Snapshot, ctx: CheckContext) -> Iterator[Finding | Subject | list[Subject]]:
         for proxy in snapshot.proxies:
             pname = proxy_name(proxy)
             examined: list[Subject] = []
-            for entry in refs_for(proxy).route_configs:
+            for entry in index_for(proxy).refs.route_configs:
                 owner: dict[str, tuple[int, str]] = {}
                 for v, vh in enumerate(entry.raw.get("virtual_hosts") or ()):
                     if not isinstance(vh, dict):

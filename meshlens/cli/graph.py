@@ -15,6 +15,6 @@ from meshlens.cli.app import handle_errors
 @handle_errors
 def graph(source: str, fmt: str, dangling: bool, proxy_name: str | None) -> None:
     """Print the listener → … → endpoint graph of the Envoy captured in SOURCE."""
-    from meshlens.graph import export_graph
+    from meshlens.index.graph import export_graph
 
     click.echo(export_graph(source, fmt, proxy=proxy_name, dangling_only=dangling), nl=False)

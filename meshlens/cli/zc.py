@@ -2,11 +2,10 @@
 
     meshlens zc VIEW FILE [POD] [flags]        meshlens zc VIEW [POD] -f FILE [flags]
 
-VIEW and flags are istioctl's (``workload|w|workloads``, ``service|services|s|svc``,
-``policy|policies|p|pol``, ``certificate|certificates|certs|cert``, ``connections|cons``, ``all``).
-POD is istioctl's positional ``[pod/]<name>[.<namespace>]``: a ztunnel pod picks that ztunnel of
-an archive; a workload pod picks the ztunnel on its node and filters the workload and connections
-tables to it.
+VIEW, its aliases and flags are istioctl's, and come from the views registry
+(:data:`meshlens.views.registry.ZTUNNEL`): one sub-command per declared view. POD is istioctl's
+positional ``[pod/]<name>[.<namespace>]``: a ztunnel pod picks that ztunnel of an archive; a workload
+pod picks the ztunnel on its node and filters the workload and connections tables to it.
 """
 
 from __future__ import annotations
@@ -16,8 +15,11 @@ from typing import Any
 
 import click
 
-from meshlens.cli.app import AliasedGroup, handle_errors, now_option, resolve_input
+from meshlens.cli.app import AliasedGroup, handle_errors, resolve_input
+from meshlens.cli.view_options import filter_option
 from meshlens.errors import UsageError
+from meshlens.views.registry import ZTUNNEL, listed
+from meshlens.views.spec import ViewSpec
 
 
 class _UsageLine(click.ClickException):
@@ -57,14 +59,15 @@ class _Group(AliasedGroup):
         try:
             return super().resolve_command(ctx, args)
         except click.UsageError as exc:
-            views = "workload, service, policy, certificate, connections, all"
+            views = listed(ZTUNNEL, hidden=True)
             raise _UsageLine(f"ztunnel-config: {exc.format_message()} (views: {views})") from None
 
 
-@click.group("ztunnel-config", cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group("ztunnel-config", cls=_Group, context_settings={"help_option_names": ["-h", "--help"]},
+             help=f"istioctl ztunnel-config tables ({listed(ZTUNNEL)}) from a captured ztunnel /config_dump "
+                  "or a bug-report archive.")
 def ztunnel_config() -> None:
-    """istioctl ztunnel-config tables (workload, service, policy, certificate, connections, all)
-    from a captured ztunnel /config_dump or a bug-report archive."""
+    """istioctl ztunnel-config tables from a captured ztunnel (help text: from the registry)."""
 
 
 def _split_arguments(arguments: tuple[str, ...], file: str | None) -> tuple[str, str | None]:
@@ -82,7 +85,11 @@ def _split_arguments(arguments: tuple[str, ...], file: str | None) -> tuple[str,
         raise UsageError(exc.format_message()) from None
 
 
-def _view_command(view: str, summary: str, options: list[Callable[[Any], Any]]) -> click.Command:
+def _view_command(spec: ViewSpec) -> click.Command:
+    """The ``zc VIEW`` sub-command of a registered view: its filters become istioctl's flags."""
+    view = spec.name
+    options = [filter_option(f, pflag_bools=False) for f in spec.filters if f.cli]
+
     @handle_errors
     def run(arguments: tuple[str, ...], file: str | None, output: str, ztunnel: str | None, node: str | None,
             namespace: str | None, **filters: Any) -> None:
@@ -96,7 +103,7 @@ def _view_command(view: str, summary: str, options: list[Callable[[Any], Any]]) 
             click.echo(f"meshlens: {note}", err=True)
         click.echo(render(table, output), nl=False)
 
-    run.__doc__ = summary
+    run.__doc__ = spec.help
     command: Callable[..., Any] = run
     for option in reversed(options):
         command = option(command)
@@ -111,37 +118,10 @@ def _view_command(view: str, summary: str, options: list[Callable[[Any], Any]]) 
     ]
     for option in reversed(common):
         command = option(command)
-    return click.command(view, cls=_Command)(command)
+    return click.command(view, cls=_Command, hidden=spec.hidden)(command)
 
 
-_WORKLOAD_NAMESPACE = click.option("--workload-namespace", help="filter workloads by namespace")
-
-VIEW_COMMANDS: tuple[tuple[click.Command, tuple[str, ...]], ...] = (
-    (_view_command("workload", "Workloads known to the ztunnel (istioctl zc workload).", [
-        click.option("--address", help="filter workloads by address"),
-        _WORKLOAD_NAMESPACE,
-        click.option("--workload-node", help="filter workloads by node"),
-    ]), ("w", "workloads")),
-    (_view_command("service", "Services known to the ztunnel (istioctl zc service).", [
-        click.option("--service-namespace", help="filter services by namespace"),
-    ]), ("services", "s", "svc")),
-    (_view_command("policy", "Authorization policies (istioctl zc policy).", [
-        click.option("--policy-namespace", help="filter policies by namespace"),
-    ]), ("policies", "p", "pol")),
-    (_view_command("certificate", "Certificates of the ztunnel's identities (istioctl zc certificate).",
-                   [now_option]), ("certificates", "certs", "cert")),
-    (_view_command("connections", "Connections of the pods the ztunnel proxies (istioctl zc connections).", [
-        click.option("--direction", metavar="inbound|outbound", help="only inbound or outbound connections"),
-        click.option("--raw", is_flag=True, default=False, help="show IP addresses instead of names"),
-        _WORKLOAD_NAMESPACE,
-    ]), ("cons",)),
-    (_view_command("all", "All the tables (istioctl zc all); -o json|yaml prints the whole dump.", [
-        click.option("--with-headers", is_flag=True, default=False, help="title each table"),
-        now_option,
-    ]), ()),
-)
-
-for _command, _aliases in VIEW_COMMANDS:
-    ztunnel_config.add_command(_command, _command.name, aliases=_aliases)
+for _spec in ZTUNNEL:
+    ztunnel_config.add_command(_view_command(_spec), _spec.name, aliases=_spec.aliases)
 
 __all__ = ["ztunnel_config"]

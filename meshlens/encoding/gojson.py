@@ -27,15 +27,15 @@ from decimal import Decimal
 from typing import Any
 
 
-class GoMap(dict):  # type: ignore[type-arg]
+class GoMap(dict[str, Any]):
     """A protobuf ``map<...>`` field value (keys are data; Go writes them sorted)."""
 
 
-class GoStruct(dict):  # type: ignore[type-arg]
+class GoStruct(dict[str, Any]):
     """A ``google.protobuf.Struct`` value (keys are data; Go writes them sorted)."""
 
 
-class GoAnyWkt(dict):  # type: ignore[type-arg]
+class GoAnyWkt(dict[str, Any]):
     """An ``Any`` whose payload is a well-known type: ``{"@type": ..., "value": <payload>}``."""
 
 

@@ -91,8 +91,12 @@ def _wrap64(n: int) -> int:
     return (n + _INT64) % (2 * _INT64) - _INT64
 
 
+def _key_cmp(a: str, b: str) -> int:
+    return -1 if _key_less(a, b) else (1 if _key_less(b, a) else 0)
+
+
 def _sorted_keys(obj: dict[str, Any]) -> list[str]:
-    return sorted(obj, key=cmp_to_key(lambda a, b: -1 if _key_less(a, b) else (1 if _key_less(b, a) else 0)))
+    return sorted(obj, key=cmp_to_key(_key_cmp))
 
 # --- scalars ----------------------------------------------------------------------------------------
 def _resolves_to_string(s: str) -> bool:

@@ -14,7 +14,6 @@ import re
 from datetime import datetime, timezone
 
 from cryptography import x509
-from cryptography.x509.oid import ExtensionOID
 from pydantic import BaseModel, ConfigDict
 
 _PEM_MARK = b"-----BEGIN CERTIFICATE-----"
@@ -87,14 +86,14 @@ def _raw_bytes(data: bytes | str) -> bytes:
 def _from_x509(cert: x509.Certificate) -> Certificate:
     sans: list[str] = []
     try:
-        ext = cert.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_ALTERNATIVE_NAME).value
+        ext = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
         for name in ext:
             value = name.value
             sans.append(str(value))
     except x509.ExtensionNotFound:
         pass
     try:
-        is_ca = bool(cert.extensions.get_extension_for_oid(ExtensionOID.BASIC_CONSTRAINTS).value.ca)
+        is_ca = bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
     except x509.ExtensionNotFound:
         is_ca = False
     from cryptography.hazmat.primitives.serialization import Encoding

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from meshlens.errors import MeshlensError
 
 if TYPE_CHECKING:
-    from meshlens.graph import MeshGraph
+    from meshlens.index.graph import MeshGraph
     from meshlens.models.snapshot import EnvoyProxy
     from meshlens.models.ztunnel import Ztunnel
     from meshlens.views.base import Table

@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING, Any
 from meshlens.errors import UsageError
 from meshlens.models import hooks
 from meshlens.models.base import LoadFinding, Location
+from meshlens.models.derived import DerivedFacts
 from meshlens.models.istiod import IstiodState
 from meshlens.models.ztunnel import Ztunnel
 
 if TYPE_CHECKING:
-    from meshlens.graph import MeshGraph
+    from meshlens.index.graph import MeshGraph
     from meshlens.models.envoy.bootstrap import Bootstrap
     from meshlens.models.envoy.resources import (
         ClusterResource,
@@ -74,8 +75,9 @@ class EnvoyProxy:
     logs: list[Any] = field(default_factory=list)
     captured_at: datetime | None = None
     sources: list[SourceInfo] = field(default_factory=list)
-    # Derived lookups (indexes, graph) built once on first use; never part of equality or repr.
-    cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    # Facts derived from the resources (reference index, graph, ...), each built once on first use
+    # by the layer that declares it (see meshlens.models.derived); never part of equality or repr.
+    derived: DerivedFacts = field(default_factory=DerivedFacts, repr=False, compare=False)
 
     # --- identity -----------------------------------------------------------------------------
     @property
@@ -131,7 +133,7 @@ class EnvoyProxy:
         return section in self.sections
 
     def graph(self) -> MeshGraph:
-        """The request graph (listener → … → endpoint) as a :class:`meshlens.graph.MeshGraph`."""
+        """The request graph (listener → … → endpoint) as a :class:`meshlens.index.graph.MeshGraph`."""
         return hooks.graph(self)  # the graph is built on models: provided from above, see models/hooks.py
 
     def view(self, name: str, /, **filters: Any) -> Table:
@@ -157,6 +159,8 @@ class Snapshot:
     captured_at: datetime | None = None
     origin: str = ""
     extras: dict[str, Any] = field(default_factory=dict)  # e.g. bug-report ``versions`` text
+    # Facts derived across the snapshot's proxies (the mesh index), built once on first use.
+    derived: DerivedFacts = field(default_factory=DerivedFacts, repr=False, compare=False)
 
     @property
     def kind(self) -> str:

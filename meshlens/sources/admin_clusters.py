@@ -131,9 +131,9 @@ def _host_record(address: str, facts: dict[str, str]) -> dict[str, Any]:
     if get("region") or get("zone") or get("sub_zone"):
         record["locality"] = {k: facts[k] for k in ("region", "zone", "sub_zone") if get(k)}
     for key in ("success_rate", "local_origin_success_rate"):
-        value = get(key)
-        if value is not None and value != "-1":
-            record[key] = value
+        rate = get(key)
+        if rate is not None and rate != "-1":
+            record[key] = rate
     canary = get("canary")
     if canary is not None:
         record["canary"] = canary == "true"

@@ -224,7 +224,7 @@ class Walker:
             return
         primary = next(s for s in ("active", "warming", "draining") if s in states)
         body = states[primary]
-        raw = body.get("listener") if isinstance(body.get("listener"), dict) else {}
+        raw = found if isinstance(found := body.get("listener"), dict) else {}
         res = ListenerResource(name, primary, raw, self.loc, f"{path}.{primary}_state.listener",
                                version_info=body.get("version_info"), last_updated=body.get("last_updated"),
                                error=error)
@@ -380,7 +380,7 @@ def _replaces(builder: SnapshotBuilder, proxy: EnvoyProxy, doc: Document, config
         getattr(proxy, name).clear()
     proxy.sections.clear()
     proxy.section_versions.clear()
-    proxy.cache.clear()
+    proxy.derived.clear()
     return True
 
 

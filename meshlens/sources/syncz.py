@@ -103,7 +103,7 @@ def _control_plane(response: dict[str, Any], location: Location) -> ControlPlane
     head = {k: v for k, v in response.items() if k != "resources"}  # kept for -o json/yaml
     if not isinstance(parsed, dict):
         return ControlPlane(id=identifier, location=location, response=head)
-    info = parsed.get("Info") if isinstance(parsed.get("Info"), dict) else {}
+    info = found if isinstance(found := parsed.get("Info"), dict) else {}
     return ControlPlane(id=str(parsed.get("ID") or identifier), component=parsed.get("Component"),
                         info=info, location=location, response=head)
 
@@ -140,8 +140,8 @@ def _xds_types(resource: dict[str, Any]) -> dict[str, TypeSync]:
 
 
 def _xds_row(resource: dict[str, Any], plane: ControlPlane | None, location: Location) -> ProxySync:
-    node = resource.get("node") if isinstance(resource.get("node"), dict) else {}
-    metadata = node.get("metadata") if isinstance(node.get("metadata"), dict) else {}
+    node = found if isinstance(found := resource.get("node"), dict) else {}
+    metadata = found if isinstance(found := node.get("metadata"), dict) else {}
     proxy = str(node.get("id") or "")
     parsed = NodeId.parse(proxy)
     proxy_type = parsed.type if parsed.kind == "node" else None
@@ -156,7 +156,7 @@ def _xds_row(resource: dict[str, Any], plane: ControlPlane | None, location: Loc
 # --------------------------------------------------------------------------------- HTTP form
 def _http_types(row: dict[str, Any]) -> dict[str, TypeSync]:
     types: dict[str, TypeSync] = {}
-    resources = row.get("resources") if isinstance(row.get("resources"), dict) else {}
+    resources = found if isinstance(found := row.get("resources"), dict) else {}
     for url, entry in resources.items():
         if not isinstance(entry, dict):
             continue

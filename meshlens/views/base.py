@@ -8,7 +8,6 @@ each row, and what ``-o json``/``-o yaml`` print (istioctl's own shapes, which a
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +15,7 @@ from pydantic import BaseModel
 
 from meshlens.encoding.tabwriter import tabwriter
 from meshlens.errors import UsageError
+from meshlens.views.spec import ViewSpec
 
 
 @dataclass
@@ -34,6 +34,7 @@ class Table:
         sections: the parts of an ``all`` view, rendered by ``text_override`` or joined.
         text_override: the whole short output, for views that are not one table.
         empty_message: printed instead of the table when there are no rows (when istioctl does so).
+        default_output: what ``-o`` defaults to (the view's declared ``default_output``).
     """
 
     view: str
@@ -48,6 +49,7 @@ class Table:
     text_override: str | None = None
     empty_message: str | None = None
     trailing_tab: bool = False
+    default_output: str = "short"
 
     def text(self) -> str:
         """The ``-o short`` output, byte for byte as istioctl prints it (ending in a newline)."""
@@ -88,16 +90,6 @@ class Table:
         return len(self.rows)
 
 
-@dataclass(frozen=True)
-class ViewSpec:
-    """A registered view: its function, aliases, and the filters (keyword arguments) it takes."""
-
-    name: str
-    func: Callable[..., Table]
-    aliases: tuple[str, ...] = ()
-    filters: tuple[str, ...] = ()
-
-
 def resolve_view(registry: dict[str, ViewSpec], name: str, family: str) -> ViewSpec:
     """The spec named ``name`` or one of its aliases; UsageError listing the choices otherwise."""
     for spec in registry.values():
@@ -108,8 +100,11 @@ def resolve_view(registry: dict[str, ViewSpec], name: str, family: str) -> ViewS
 
 
 def call_view(spec: ViewSpec, target: Any, filters: dict[str, Any]) -> Table:
-    unknown = sorted(set(filters) - set(spec.filters))
+    """Build view ``spec`` of ``target`` with ``filters`` (UsageError naming a filter it does not take)."""
+    unknown = sorted(set(filters) - set(spec.filter_names))
     if unknown:
-        allowed = ", ".join(spec.filters) or "none"
+        allowed = ", ".join(spec.filter_names) or "none"
         raise UsageError(f"view {spec.name!r} takes no filter {', '.join(unknown)} (filters: {allowed})")
-    return spec.func(target, **{k: v for k, v in filters.items() if v is not None})
+    table: Table = spec.resolve()(target, **{k: v for k, v in filters.items() if v is not None})
+    table.default_output = spec.default_output
+    return table

@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from meshlens.analysis.index import ProxyIndex
 from meshlens.analysis.trace.model import EndpointInfo
+from meshlens.index.proxy import ProxyIndex
 from meshlens.models.envoy.cluster import ClusterLoadAssignment
 from meshlens.models.envoy.resources import ClusterResource
 from meshlens.models.snapshot import EnvoyProxy
@@ -33,19 +33,12 @@ class EndpointVerdict:
     no_healthy: bool = False
 
 
-def _runtime_status(proxy: EnvoyProxy, cluster: str) -> dict[str, Any]:
+def _runtime_status(idx: ProxyIndex, cluster: str) -> dict[str, Any]:
     """address -> runtime host status from a /clusters capture, if one was given."""
-    statuses = proxy.cluster_statuses
-    if not statuses:
-        return {}
-    cache = proxy.cache.setdefault("cluster_status_by_name", {})
-    if not cache:
-        for status in statuses:
-            cache[getattr(status, "name", "")] = status
-    status = cache.get(cluster)
+    status = idx.cluster_status(cluster)
     if status is None:
         return {}
-    return {host.endpoint: host for host in getattr(status, "host_statuses", [])}
+    return {host.endpoint: host for host in status.host_statuses}
 
 
 def _panic_threshold(cluster: ClusterResource) -> float:
@@ -87,7 +80,7 @@ def endpoint_verdict(proxy: EnvoyProxy, idx: ProxyIndex, res: ClusterResource) -
     if cla is None:
         return EndpointVerdict(why=f"{res.name}: no {source} in the capture", no_healthy=True,
                                notes=[f"cluster {res.name} has no endpoint assignment: no upstream host"])
-    runtime = _runtime_status(proxy, res.name)
+    runtime = _runtime_status(idx, res.name)
     endpoints: list[EndpointInfo] = []
     healthy = degraded = 0
     for locality in cla.endpoints:

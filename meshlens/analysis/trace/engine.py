@@ -23,7 +23,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from meshlens.analysis.index import ProxyIndex, index_for, is_ip, norm_ip
 from meshlens.analysis.trace.chains import Connection, select_chain
 from meshlens.analysis.trace.endpoints import endpoint_verdict
 from meshlens.analysis.trace.hcm_request import Downstream, prepare
@@ -34,6 +33,8 @@ from meshlens.analysis.trace.request import Request, split_host_port
 from meshlens.analysis.trace.routes import route_match
 from meshlens.analysis.trace.walk import Walk
 from meshlens.errors import UsageError
+from meshlens.index.addresses import is_ip, norm_ip
+from meshlens.index.proxy import ProxyIndex, index_for
 from meshlens.models.envoy.listener import FilterChain, HttpConnectionManager, Listener, TcpProxy
 from meshlens.models.envoy.route import Route, RouteConfiguration, VirtualHost
 from meshlens.models.snapshot import EnvoyProxy, Snapshot

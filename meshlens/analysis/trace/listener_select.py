@@ -18,8 +18,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from meshlens.analysis.index import ANY_ADDRESS, ProxyIndex, ip_version, is_ip, norm_ip
 from meshlens.analysis.trace.walk import Walk
+from meshlens.index.addresses import ANY_ADDRESS, ip_version, is_ip, norm_ip
+from meshlens.index.proxy import ProxyIndex
 from meshlens.models.envoy.resources import ListenerResource
 
 ISTIO_INBOUND_EXCLUDED = (15008, 15090, 15021, 15020)  # ISTIO_INBOUND returns these: not redirected

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from meshlens.models.base import MeshModel
+from meshlens.models.duration import Duration
 from meshlens.models.envoy.core import Address, ConfigSource, Locality, Metadata, TransportSocket
 
 
@@ -78,7 +79,7 @@ class Cluster(MeshModel):
     type: str | None = None
     cluster_type: CustomClusterType | None = None
     eds_cluster_config: EdsClusterConfig | None = None
-    connect_timeout: str | None = None
+    connect_timeout: Duration | None = None
     lb_policy: str | None = None
     load_assignment: ClusterLoadAssignment | None = None
     health_checks: list[dict[str, Any]] = []

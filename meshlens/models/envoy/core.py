@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from meshlens.models.base import MeshModel
+from meshlens.models.duration import Duration
 
 
 class SocketAddress(MeshModel):
@@ -133,7 +134,7 @@ class ConfigSource(MeshModel):
     path: str | None = None
     path_config_source: dict[str, Any] | None = None
     api_config_source: dict[str, Any] | None = None
-    initial_fetch_timeout: str | None = None
+    initial_fetch_timeout: Duration | None = None
     resource_api_version: str | None = None
 
 

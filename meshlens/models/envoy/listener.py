@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from pydantic import Discriminator, Field, Tag
 
 from meshlens.models.base import MeshModel
+from meshlens.models.duration import Duration
 from meshlens.models.envoy.core import (
     Address,
     CidrRange,
@@ -72,7 +73,7 @@ class TcpProxy(MeshModel):
     stat_prefix: str = ""
     cluster: str | None = None
     weighted_clusters: WeightedCluster | None = None
-    idle_timeout: str | None = None
+    idle_timeout: Duration | None = None
     access_log: list[dict[str, Any]] = []
 
 
@@ -134,7 +135,7 @@ class FilterChain(MeshModel):
     filters: list[Filter] = []
     transport_socket: TransportSocket | None = None
     metadata: Metadata | None = None
-    transport_socket_connect_timeout: str | None = None
+    transport_socket_connect_timeout: Duration | None = None
 
     @property
     def hcm(self) -> HttpConnectionManager | None:
@@ -165,7 +166,7 @@ class Listener(MeshModel):
     default_filter_chain: FilterChain | None = None
     filter_chain_matcher: dict[str, Any] | None = None  # xds matcher tree, walked by trace
     listener_filters: list[ListenerFilter] = []
-    listener_filters_timeout: str | None = None
+    listener_filters_timeout: Duration | None = None
     continue_on_listener_filters_timeout: bool | None = None
     use_original_dst: bool | None = None
     bind_to_port: bool | None = None

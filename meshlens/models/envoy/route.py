@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from meshlens.models.base import MeshModel
+from meshlens.models.duration import Duration
 from meshlens.models.envoy.core import DataSource, Metadata, RegexMatcher, StringMatcher
 
 
@@ -86,7 +87,7 @@ class RouteAction(MeshModel):
     cluster_specifier_plugin: str | None = None
     inline_cluster_specifier_plugin: dict[str, Any] | None = None
     cluster_not_found_response_code: str | None = None
-    timeout: str | None = None
+    timeout: Duration | None = None
     prefix_rewrite: str | None = None
     regex_rewrite: dict[str, Any] | None = None
     host_rewrite_literal: str | None = None

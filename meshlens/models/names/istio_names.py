@@ -28,7 +28,8 @@ class NodeId(NameValue):
             return cls(raw)
         type_, ip, pod_namespace, dns_domain = parts
         # Namespaces are DNS labels (no dots) but pod names may contain dots: cut at the last one.
-        pod, sep, namespace = pod_namespace.rpartition(".")
+        pod, sep, cut = pod_namespace.rpartition(".")
+        namespace: str | None = cut
         if not sep or not pod or not namespace:
             # No "pod.ns": fall back to the namespace in the DNS domain "<ns>.svc.<domain>".
             labels = dns_domain.split(".")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from meshlens.models import hooks
 from meshlens.models.base import Location
+from meshlens.models.duration import Duration
 from meshlens.models.ztunnel._base import (
     ZModel,
     ZtunnelRecord,
@@ -72,13 +73,13 @@ class StaticConfig:
 
 
 def _duration(value: Any) -> timedelta | None:
-    """serde's Duration ``{"secs": 86400, "nanos": 0}`` (or a number of seconds)."""
-    if isinstance(value, dict) and isinstance(value.get("secs"), (int, float)):
-        nanos = value.get("nanos", 0)
-        return timedelta(seconds=value["secs"], microseconds=(nanos if isinstance(nanos, int) else 0) / 1000)
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return timedelta(seconds=value)
-    return None
+    """serde's Duration ``{"secs": 86400, "nanos": 0}`` (or a number of seconds); None when absent or not one."""
+    if value is None:
+        return None
+    try:
+        return Duration.parse(value).to_timedelta()
+    except ValueError:
+        return None
 
 
 @dataclass(eq=False)

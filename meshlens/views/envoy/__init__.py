@@ -1,4 +1,4 @@
-"""istioctl proxy-config views of Envoy proxies (listed in VIEWS).
+"""istioctl proxy-config views of Envoy proxies (declared in :mod:`meshlens.views.registry`).
 
 ``proxy.view("cluster", fqdn="reviews")`` returns a :class:`~meshlens.views.base.Table` whose
 ``cells`` print exactly what ``istioctl proxy-config cluster --fqdn reviews`` prints and whose
@@ -9,33 +9,15 @@ the proxy, build the view and render it as ``short``, ``json`` or ``yaml`` text.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from meshlens.errors import UnsupportedDumpError, UsageError
-from meshlens.views.base import Table, ViewSpec, call_view, resolve_view
+from meshlens.views.base import Table, call_view, resolve_view
 from meshlens.views.envoy._common import EnvoyTable
-from meshlens.views.envoy.all import all_view
-from meshlens.views.envoy.bootstrap import bootstrap_view, ecds_view
-from meshlens.views.envoy.cluster import cluster_view
-from meshlens.views.envoy.endpoint import eds_view, endpoint_view
-from meshlens.views.envoy.listener import listener_view
-from meshlens.views.envoy.route import route_view
-from meshlens.views.envoy.secret import secret_view
+from meshlens.views.registry import ENVOY as VIEWS
 
-_ENDPOINT_FILTERS = ("address", "port", "cluster", "status")
-
-VIEWS: tuple[ViewSpec, ...] = (
-    ViewSpec("cluster", cluster_view, ("clusters", "c"), ("fqdn", "port", "subset", "direction")),
-    ViewSpec("listener", listener_view, ("listeners", "l"), ("address", "port", "type", "verbose", "waypoint")),
-    ViewSpec("route", route_view, ("routes", "r"), ("name", "verbose")),
-    ViewSpec("endpoint", endpoint_view, ("endpoints", "ep"), _ENDPOINT_FILTERS),
-    ViewSpec("eds", eds_view, (), _ENDPOINT_FILTERS),
-    ViewSpec("secret", secret_view, ("secrets", "s"), ("now",)),
-    ViewSpec("bootstrap", bootstrap_view, ("b",), ()),
-    ViewSpec("ecds", ecds_view, ("ec",), ()),
-    ViewSpec("all", all_view, ("a",), ("fqdn", "direction", "subset", "port", "address", "type", "name", "verbose",
-                                       "with_headers", "now")),
-)
+if TYPE_CHECKING:
+    from meshlens.models.snapshot import EnvoyProxy, Snapshot
 
 OUTPUTS = ("short", "json", "yaml")
 
@@ -55,7 +37,7 @@ def render(table: Table, output: str | None = None) -> str:
     from meshlens.encoding.goyaml import go_yaml
 
     style = getattr(table, "json_style", "slice")
-    output = output or getattr(table, "default_output", "short")
+    output = output or table.default_output
     if output not in OUTPUTS:
         raise UsageError(f"output format {output!r} not supported (choose from: {', '.join(OUTPUTS)})")
     if output == "short":
@@ -73,7 +55,7 @@ def render(table: Table, output: str | None = None) -> str:
     return marshal_indent(data if data is not None else [], "    ") + "\n"
 
 
-def select_proxy(snapshot: Any, name: str | None = None) -> Any:
+def select_proxy(snapshot: Snapshot, name: str | None = None) -> EnvoyProxy:
     """The Envoy proxy a proxy-config view reads; a clear error for captures of another kind."""
     if not snapshot.proxies:
         if snapshot.ztunnels:
@@ -96,7 +78,7 @@ def render_view(source: Any, view: str, output: str | None = None, *, proxy: str
         source: anything :func:`meshlens.load` takes (path, ``"-"``, bytes, dict).
         view: ``cluster``, ``listener``, ``route``, ``endpoint``, ``eds``, ``secret``, ``bootstrap``,
             ``ecds``, ``all`` or one of istioctl's aliases.
-        output: ``short``, ``json`` or ``yaml`` (default: the view's, i.e. json for bootstrap).
+        output: ``short``, ``json`` or ``yaml`` (default: the view's declared ``default_output``).
         proxy: which proxy of a multi-proxy capture (node id, ``pod.namespace`` or pod name).
         **filters: the view's istioctl filters (``fqdn=``, ``port=``, ``verbose=``, ``now=`` ...).
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from meshlens.errors import UnsupportedDumpError
 from meshlens.models.names import IstioConfigRef
 from meshlens.views.base import Table
+
+if TYPE_CHECKING:
+    from meshlens.models.snapshot import EnvoyProxy
 
 HCM = "envoy.filters.network.http_connection_manager"
 TCP_PROXY = "envoy.filters.network.tcp_proxy"
@@ -44,13 +47,12 @@ class EnvoyTable(Table):
     """
 
     json_style: str = "slice"
-    default_output: str = "short"
     raw_factory: Callable[[], Any] | None = field(default=None, repr=False, compare=False)
     rows_factory: Callable[[], list[Any]] | None = field(default=None, repr=False, compare=False)
 
     # ``raw`` (what -o json/yaml print) is built on first use: a short table of 6,000 clusters
     # should not pay for converting every cluster to istioctl's JSON shape.
-    @property  # type: ignore[override]
+    @property  # type: ignore[misc]  # a lazy property over the dataclass field
     def raw(self) -> Any:
         value = self.__dict__.get("_raw")
         if value is None and self.raw_factory is not None:
@@ -62,7 +64,7 @@ class EnvoyTable(Table):
         self.__dict__["_raw"] = None if isinstance(value, property) else value
 
     # Typed rows are built on first use too (the CLI prints ``cells`` and never needs them).
-    @property  # type: ignore[override]
+    @property  # type: ignore[misc]  # a lazy property over the dataclass field
     def rows(self) -> list[Any]:
         value = self.__dict__.get("_rows")
         if not value and self.rows_factory is not None:
@@ -77,7 +79,7 @@ class EnvoyTable(Table):
         return len(self.cells) if self.rows_factory is not None else len(self.rows)
 
 
-def require_config_dump(proxy: Any, view: str) -> None:
+def require_config_dump(proxy: EnvoyProxy, view: str) -> None:
     """Raise when the proxy was captured without a ``/config_dump`` (e.g. only ``/clusters``)."""
     if proxy.config_dump_raw is None:
         kinds = ", ".join(sorted({s.kind for s in proxy.sources})) or "no config dump"
@@ -87,7 +89,7 @@ def require_config_dump(proxy: Any, view: str) -> None:
             file=_file(proxy))
 
 
-def require_section(proxy: Any, section: str, view: str) -> None:
+def require_section(proxy: EnvoyProxy, section: str, view: str) -> None:
     """Raise when the capture has no ``section`` (istioctl errors the same way)."""
     if section in proxy.sections:
         return
@@ -103,7 +105,7 @@ def require_section(proxy: Any, section: str, view: str) -> None:
                                file=_file(proxy))
 
 
-def _file(proxy: Any) -> str | None:
+def _file(proxy: EnvoyProxy) -> str | None:
     loc = proxy.config_dump_location
     if loc is not None:
         return loc.file
@@ -191,7 +193,7 @@ def contains_text(obj: Any, needle: str) -> bool:
     return False
 
 
-def dump_section(proxy: Any, section: str) -> list[dict[str, Any]]:
+def dump_section(proxy: EnvoyProxy, section: str) -> list[dict[str, Any]]:
     """The config dump's sections of one kind, as given (snake_case or camelCase)."""
     raw = proxy.config_dump_raw
     configs = raw.get("configs") if isinstance(raw, dict) else None

@@ -7,7 +7,7 @@ not each other.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -27,6 +27,9 @@ _APP_PROTOCOLS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("App: TCP TLS", ("istio-peer-exchange", "istio")),
     ("App: HTTP", ("http/1.0", "http/1.1", "h2c")),
 )
+
+if TYPE_CHECKING:
+    from meshlens.models.snapshot import EnvoyProxy
 
 
 class ListenerRow(BaseModel):
@@ -125,7 +128,7 @@ def _wrapped_int(value: Any) -> int:
 def describe_filters(filters: list[dict[str, Any]]) -> str:
     """DESTINATION: the first HTTP connection manager or (non-blackhole) tcp_proxy of a chain."""
     for f in filters:
-        config = f.get("typed_config") if isinstance(f.get("typed_config"), dict) else {}
+        config = found if isinstance(found := f.get("typed_config"), dict) else {}
         if f.get("name") == HCM:
             if isinstance(config.get("route_config"), dict):
                 return _describe_route_config(config["route_config"])
@@ -159,7 +162,7 @@ def _match_all_cluster(route_config: dict[str, Any]) -> str:
     if len(routes) != 1:
         return ""
     route = routes[0]
-    match = route.get("match") if isinstance(route.get("match"), dict) else {}
+    match = found if isinstance(found := route.get("match"), dict) else {}
     action = route.get("route")
     if match.get("prefix") != "/" or not isinstance(action, dict) or not isinstance(action.get("cluster"), str):
         return ""
@@ -190,6 +193,6 @@ def describe_route_match(match: Any) -> str:
     return " ".join(conds)
 
 
-def active_listeners(proxy: Any) -> list[Any]:
+def active_listeners(proxy: EnvoyProxy) -> list[Any]:
     """Listeners with an active state (dynamic, in dump order), then static ones."""
     return by_state(proxy.listeners, "active", "static")

@@ -10,8 +10,9 @@ blank line before each. A missing bootstrap, cluster, listener, route or secret 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
+from meshlens.views.base import Table
 from meshlens.views.envoy._common import EnvoyTable, require_section
 from meshlens.views.envoy.bootstrap import version_summary, version_text
 from meshlens.views.envoy.cluster import HEADERS as CLUSTER_HEADERS
@@ -21,22 +22,25 @@ from meshlens.views.envoy.listener import listener_rows
 from meshlens.views.envoy.route import route_rows
 from meshlens.views.envoy.secret import NO_SECRETS, secret_rows
 
+if TYPE_CHECKING:
+    from meshlens.models.snapshot import EnvoyProxy
+
 _TITLES = ("BOOTSTRAP", "CLUSTER", "LISTENER", "ROUTE", "SECRET", "ENDPOINTS")
 
 
-def all_view(proxy: Any, *, fqdn: str | None = None, direction: str | None = None, subset: str | None = None,
+def all_view(proxy: EnvoyProxy, *, fqdn: str | None = None, direction: str | None = None, subset: str | None = None,
              port: int | None = None, address: str | None = None, type: str | None = None,
              name: str | None = None, verbose: bool = True, with_headers: bool = False,
              now: datetime | str | None = None) -> EnvoyTable:
     """istioctl ``proxy-config all`` (the filters apply to the tables they belong to, as in istioctl)."""
     require_section(proxy, "bootstrap", "all")
-    sections: list[EnvoyTable] = []
+    sections: list[Table] = []
     summary = version_summary(proxy)
     sections.append(EnvoyTable(view="bootstrap", headers=[], rows=[summary], text_override=version_text(summary)))
 
     rows, cells, _ = cluster_rows(proxy, fqdn=fqdn, port=port, subset=subset, direction=direction,
                                   prefix="cluster/")
-    sections.append(EnvoyTable(view="cluster", headers=["NAME", *CLUSTER_HEADERS], rows=make_rows(rows),
+    sections.append(EnvoyTable(view="cluster", headers=["NAME", *CLUSTER_HEADERS], rows=list(make_rows(rows)),
                                cells=cells, padding=5))
 
     headers, lrows, lcells, _ = listener_rows(proxy, address=address, port=port, type=type, verbose=verbose,

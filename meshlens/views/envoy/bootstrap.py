@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -10,6 +10,9 @@ from meshlens.encoding.gosort import go_sort_by_key
 from meshlens.encoding.protojson import to_go
 from meshlens.encoding.tabwriter import tabwriter
 from meshlens.views.envoy._common import EnvoyTable, dump_section, require_section
+
+if TYPE_CHECKING:
+    from meshlens.models.snapshot import EnvoyProxy
 
 _TYPE_URL_PREFIX = "type.googleapis.com/"
 
@@ -31,7 +34,7 @@ class EcdsRow(BaseModel):
     version_info: str | None = None
 
 
-def _bootstrap_raw(proxy: Any) -> dict[str, Any]:
+def _bootstrap_raw(proxy: EnvoyProxy) -> dict[str, Any]:
     sections = dump_section(proxy, "bootstrap")
     return sections[0] if sections else {}
 
@@ -51,21 +54,21 @@ def _int(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
-def version_summary(proxy: Any) -> VersionRow:
+def version_summary(proxy: EnvoyProxy) -> VersionRow:
     """Istio version (node metadata), proxy SHA (after ``:``) and Envoy's build version."""
     section = _bootstrap_raw(proxy)
     node = _get(_get(section, "bootstrap", "bootstrap"), "node", "node") or {}
-    metadata = node.get("metadata") if isinstance(node.get("metadata"), dict) else {}
+    metadata = found if isinstance(found := node.get("metadata"), dict) else {}
     istio_version = _string(metadata.get("ISTIO_VERSION"))
     sha = _string(metadata.get("ISTIO_PROXY_SHA"))
     parts = sha.split(":")
     if len(parts) > 1:
         sha = parts[1]
     build = _get(node, "user_agent_build_version", "userAgentBuildVersion") or {}
-    version = build.get("version") if isinstance(build.get("version"), dict) else {}
+    version = found if isinstance(found := build.get("version"), dict) else {}
     envoy = (f"{_int(_get(version, 'major_number', 'majorNumber'))}."
              f"{_int(_get(version, 'minor_number', 'minorNumber'))}.{_int(version.get('patch'))}")
-    build_md = build.get("metadata") if isinstance(build.get("metadata"), dict) else {}
+    build_md = found if isinstance(found := build.get("metadata"), dict) else {}
     for key, sep in (("build.label", "-"), ("revision.status", "/"), ("build.type", "/"), ("ssl.version", "/")):
         if key in build_md:
             envoy += sep + _string(build_md[key])
@@ -79,7 +82,7 @@ def version_text(summary: VersionRow) -> str:
     return tabwriter(lines, padding=1) + "\n" if lines else ""
 
 
-def bootstrap_view(proxy: Any) -> EnvoyTable:
+def bootstrap_view(proxy: EnvoyProxy) -> EnvoyTable:
     """istioctl ``proxy-config bootstrap``: ``-o json`` (the default) prints the BootstrapConfigDump."""
     require_section(proxy, "bootstrap", "bootstrap")
     summary = version_summary(proxy)
@@ -88,11 +91,11 @@ def bootstrap_view(proxy: Any) -> EnvoyTable:
                                                  ("Istio Proxy Version:", summary.istio_proxy_version),
                                                  ("Envoy Version:", summary.envoy_version)) if value]
     return EnvoyTable(view="bootstrap", headers=[], rows=[summary], cells=cells, padding=1, text_override=text,
-                      json_style="jsonpb", json_indent=4, default_output="json",
+                      json_style="jsonpb", json_indent=4,
                       raw_factory=lambda: to_go(_bootstrap_raw(proxy)))
 
 
-def ecds_view(proxy: Any) -> EnvoyTable:
+def ecds_view(proxy: EnvoyProxy) -> EnvoyTable:
     """istioctl ``proxy-config ecds``: extension configs by type, then name."""
     require_section(proxy, "ecds", "ecds")
     entries = []
@@ -107,7 +110,7 @@ def ecds_view(proxy: Any) -> EnvoyTable:
                       raw_factory=lambda: ecds_dump(proxy))
 
 
-def ecds_dump(proxy: Any) -> dict[str, Any]:
+def ecds_dump(proxy: EnvoyProxy) -> dict[str, Any]:
     """Every EcdsConfigDump section merged into one, as ``pc ecds -o json`` prints it."""
     filters: list[Any] = []
     for section in dump_section(proxy, "ecds"):

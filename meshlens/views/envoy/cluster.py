@@ -7,7 +7,7 @@ show whole with ``-``. The filters are substring tests on the cluster *name*, as
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -22,6 +22,9 @@ from meshlens.views.envoy._common import (
     enum_name,
     require_section,
 )
+
+if TYPE_CHECKING:
+    from meshlens.models.snapshot import EnvoyProxy
 
 HEADERS = ["SERVICE FQDN", "PORT", "SUBSET", "DIRECTION", "TYPE", "DESTINATION RULE"]
 
@@ -57,14 +60,14 @@ def cluster_type(raw: dict[str, Any]) -> str:
     return enum_name(raw.get("type"), DISCOVERY_TYPE, "STATIC")
 
 
-def sorted_clusters(proxy: Any) -> list[tuple[Any, ClusterName]]:
+def sorted_clusters(proxy: EnvoyProxy) -> list[tuple[Any, ClusterName]]:
     """Active then static clusters (with their parsed names) in istioctl's order: host, subset, port,
     direction."""
     clusters = [(res, ClusterName.parse(res.name)) for res in by_state(proxy.clusters, "active", "static")]
     return go_sort_by_key(clusters, lambda pair: pair[1].istioctl_sort_key())
 
 
-def cluster_rows(proxy: Any, *, fqdn: str | None = None, port: int | None = None, subset: str | None = None,
+def cluster_rows(proxy: EnvoyProxy, *, fqdn: str | None = None, port: int | None = None, subset: str | None = None,
                  direction: str | None = None, prefix: str = "") -> tuple[list[dict[str, Any]], list[list[str]],
                                                                           list[Any]]:
     """Row fields, printed cells and the matching resources; ``prefix`` adds ``pc all``'s NAME column."""
@@ -97,7 +100,7 @@ def make_rows(fields: list[dict[str, Any]]) -> list[ClusterRow]:
     return [ClusterRow.model_construct(**f) for f in fields]
 
 
-def cluster_view(proxy: Any, *, fqdn: str | None = None, port: int | None = None, subset: str | None = None,
+def cluster_view(proxy: EnvoyProxy, *, fqdn: str | None = None, port: int | None = None, subset: str | None = None,
                  direction: str | None = None) -> EnvoyTable:
     """istioctl ``proxy-config cluster``: the cluster summary, or the matching clusters for ``-o json``."""
     rows, cells, picked = cluster_rows(proxy, fqdn=fqdn, port=port, subset=subset, direction=direction)

@@ -9,7 +9,7 @@ cannot tell" are different answers.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -26,6 +26,9 @@ from meshlens.views.envoy._common import (
     require_config_dump,
     socket_address,
 )
+
+if TYPE_CHECKING:
+    from meshlens.models.snapshot import EnvoyProxy
 
 ENDPOINT_HEADERS = ["ENDPOINT", "STATUS", "OUTLIER CHECK", "CLUSTER"]
 EDS_HEADERS = ["NAME", "STATUS", "LOCALITY", "CLUSTER"]
@@ -66,7 +69,7 @@ def _host_address(host: Any) -> tuple[str, int]:
     return "unix://" + (address.pipe.path if address.pipe is not None else ""), 0
 
 
-def endpoint_view(proxy: Any, *, address: str | None = None, port: int | None = None, cluster: str | None = None,
+def endpoint_view(proxy: EnvoyProxy, *, address: str | None = None, port: int | None = None, cluster: str | None = None,
                   status: str | None = None) -> EnvoyTable:
     """istioctl ``proxy-config endpoint``: hosts of ``/clusters`` with health and outlier state."""
     statuses = proxy.cluster_statuses
@@ -122,7 +125,7 @@ def _cluster_status_json(cs: Any) -> dict[str, Any]:
 
 # --- pc eds (EndpointsConfigDump) --------------------------------------------------------------------
 def _lb_address(lb: dict[str, Any]) -> tuple[str, int]:
-    endpoint = lb.get("endpoint") if isinstance(lb.get("endpoint"), dict) else {}
+    endpoint = found if isinstance(found := lb.get("endpoint"), dict) else {}
     address = endpoint.get("address")
     sa = socket_address(address)
     if sa is not None:
@@ -138,7 +141,7 @@ def _lb_address(lb: dict[str, Any]) -> tuple[str, int]:
 
 
 def _additional(lb: dict[str, Any]) -> list[str]:
-    endpoint = lb.get("endpoint") if isinstance(lb.get("endpoint"), dict) else {}
+    endpoint = found if isinstance(found := lb.get("endpoint"), dict) else {}
     out = []
     for extra in endpoint.get("additional_addresses") or ():
         sa = socket_address(extra.get("address") if isinstance(extra, dict) else None)
@@ -158,7 +161,7 @@ def locality_text(locality: Any) -> str:
     return text + "/" + str(locality["sub_zone"]) if locality.get("sub_zone") else text
 
 
-def eds_rows(proxy: Any, *, address: str | None = None, port: int | None = None, cluster: str | None = None,
+def eds_rows(proxy: EnvoyProxy, *, address: str | None = None, port: int | None = None, cluster: str | None = None,
              status: str | None = None, prefix: str = "") -> tuple[list[EdsRow], list[list[str]],
                                                                    list[dict[str, Any]], list[str]]:
     """Rows, cells, the filtered assignments (for ``-o json``) and notes."""
@@ -220,7 +223,7 @@ def _filtered(raw: dict[str, Any], address: str | None, port: int | None, cluste
     return {k: (groups if k == "endpoints" else v) for k, v in raw.items()}, count
 
 
-def eds_view(proxy: Any, *, address: str | None = None, port: int | None = None, cluster: str | None = None,
+def eds_view(proxy: EnvoyProxy, *, address: str | None = None, port: int | None = None, cluster: str | None = None,
              status: str | None = None) -> EnvoyTable:
     """istioctl's hidden ``proxy-config eds``: the EDS assignments of a ``/config_dump?include_eds``."""
     rows, cells, assignments, notes = eds_rows(proxy, address=address, port=port, cluster=cluster, status=status)

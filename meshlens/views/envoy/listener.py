@@ -8,7 +8,7 @@ listener's ``filter_chain_matcher`` tree instead (see :func:`waypoint_view`).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from meshlens.encoding.gosort import go_sort_slice
 from meshlens.encoding.protojson import to_go
@@ -27,6 +27,9 @@ from meshlens.views.envoy._listeners import (
 )
 from meshlens.views.envoy.waypoint import waypoint_view
 
+if TYPE_CHECKING:
+    from meshlens.models.snapshot import EnvoyProxy
+
 
 # --- the table -----------------------------------------------------------------------------------
 def _matches(raw: dict[str, Any], address: str | None, port: int | None, type_: str | None) -> bool:
@@ -37,7 +40,7 @@ def _matches(raw: dict[str, Any], address: str | None, port: int | None, type_: 
     return not (type_ and not equal_fold(listener_type(raw), type_))
 
 
-def listener_rows(proxy: Any, *, address: str | None = None, port: int | None = None, type: str | None = None,
+def listener_rows(proxy: EnvoyProxy, *, address: str | None = None, port: int | None = None, type: str | None = None,
                   verbose: bool = True, prefix: str = "") -> tuple[list[str], list[ListenerRow], list[list[str]],
                                                                   list[Any]]:
     """Headers, rows, cells and the matching listeners in dump order (``prefix``: ``pc all``'s NAME column)."""
@@ -68,7 +71,7 @@ def listener_rows(proxy: Any, *, address: str | None = None, port: int | None = 
     return headers, rows, cells, picked  # -o json keeps the dump's order (istioctl does not sort it)
 
 
-def listener_view(proxy: Any, *, address: str | None = None, port: int | None = None, type: str | None = None,
+def listener_view(proxy: EnvoyProxy, *, address: str | None = None, port: int | None = None, type: str | None = None,
                   verbose: bool = True, waypoint: bool = False) -> EnvoyTable:
     """istioctl ``proxy-config listener`` (``waypoint=True``: the hidden ``--waypoint`` table)."""
     if waypoint:

@@ -9,7 +9,7 @@ decides where the others land, and :mod:`meshlens.encoding.gosort` reproduces th
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -17,6 +17,9 @@ from meshlens.encoding.gosort import go_sort_slice
 from meshlens.encoding.protojson import to_go
 from meshlens.views.envoy._common import EnvoyTable, by_state, describe_management, go_atoi, require_section
 from meshlens.views.envoy._listeners import describe_route_match
+
+if TYPE_CHECKING:
+    from meshlens.models.snapshot import EnvoyProxy
 
 _MORE = 2  # istioctl shows at most two domains, then " + N more..."
 
@@ -58,7 +61,7 @@ def _is_passthrough(route: dict[str, Any]) -> bool:
     return isinstance(action, dict) and action.get("cluster") == "PassthroughCluster"
 
 
-def sorted_route_configs(proxy: Any) -> list[Any]:
+def sorted_route_configs(proxy: EnvoyProxy) -> list[Any]:
     configs = by_state(proxy.route_configs, "active", "static")
 
     def less(a: Any, b: Any) -> bool:
@@ -68,7 +71,7 @@ def sorted_route_configs(proxy: Any) -> list[Any]:
     return go_sort_slice(configs, less)
 
 
-def route_rows(proxy: Any, *, name: str | None = None, verbose: bool = True,
+def route_rows(proxy: EnvoyProxy, *, name: str | None = None, verbose: bool = True,
                prefix: str = "") -> tuple[list[str], list[RouteRow], list[list[str]], list[Any]]:
     """Headers, rows, cells and the matching route configurations (``prefix``: ``pc all``'s NAME)."""
     require_section(proxy, "routes", "all" if prefix else "route")
@@ -103,7 +106,7 @@ def route_rows(proxy: Any, *, name: str | None = None, verbose: bool = True,
     return headers, rows, cells, picked
 
 
-def route_view(proxy: Any, *, name: str | None = None, verbose: bool = True) -> EnvoyTable:
+def route_view(proxy: EnvoyProxy, *, name: str | None = None, verbose: bool = True) -> EnvoyTable:
     """istioctl ``proxy-config route``: routes per virtual host, or route configurations (``-o json``)."""
     headers, rows, cells, picked = route_rows(proxy, name=name, verbose=verbose)
     return EnvoyTable(view="route", headers=headers, rows=list(rows), cells=cells, padding=5,

@@ -14,13 +14,16 @@ import base64
 import binascii
 import re
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from meshlens.encoding.protojson import to_go
 from meshlens.errors import UsageError
 from meshlens.views.envoy._common import EnvoyTable, by_state, dump_section, require_section
+
+if TYPE_CHECKING:
+    from meshlens.models.snapshot import EnvoyProxy
 
 HEADERS = ["RESOURCE NAME", "TYPE", "STATUS", "VALID CERT", "SERIAL NUMBER", "NOT AFTER", "NOT BEFORE"]
 NO_SECRETS = "No active or warming secrets found."
@@ -42,7 +45,7 @@ class SecretRow(BaseModel):
     error: str | None = None
 
 
-def resolve_now(now: datetime | str | None, proxy: Any = None) -> tuple[datetime, str | None]:
+def resolve_now(now: datetime | str | None, proxy: EnvoyProxy | None = None) -> tuple[datetime, str | None]:
     """The instant validity is judged at, and a note when it is not the wall clock's."""
     if isinstance(now, datetime):
         return (now if now.tzinfo else now.replace(tzinfo=timezone.utc)), None
@@ -73,11 +76,11 @@ def _inline_bytes(source: Any) -> str:
 
 def _pem_sources(secret: dict[str, Any]) -> list[tuple[str, str | None]]:
     """(base64 PEM, trust domain of a SPIFFE validator bundle) per row istioctl prints for a secret."""
-    tls = secret.get("tls_certificate") if isinstance(secret.get("tls_certificate"), dict) else {}
+    tls = found if isinstance(found := secret.get("tls_certificate"), dict) else {}
     chain = _inline_bytes(tls.get("certificate_chain"))
     if chain:
         return [(chain, None)]
-    vc = secret.get("validation_context") if isinstance(secret.get("validation_context"), dict) else {}
+    vc = found if isinstance(found := secret.get("validation_context"), dict) else {}
     trusted = _inline_bytes(vc.get("trusted_ca"))
     if trusted:
         return [(trusted, None)]
@@ -118,7 +121,7 @@ def _spiffe_trust_domain(sans: tuple[str, ...]) -> str | None:
     return None
 
 
-def secret_rows(proxy: Any, now: datetime | str | None = None, *, prefix: str = "") -> tuple[
+def secret_rows(proxy: EnvoyProxy, now: datetime | str | None = None, *, prefix: str = "") -> tuple[
         list[SecretRow], list[list[str]], list[str], list[str]]:
     """Rows, cells, headers and notes of the secret summary."""
     require_section(proxy, "secrets", "all" if prefix else "secret")
@@ -158,7 +161,7 @@ def secret_rows(proxy: Any, now: datetime | str | None = None, *, prefix: str = 
     return rows, cells, headers, notes
 
 
-def secret_view(proxy: Any, *, now: datetime | str | None = None) -> EnvoyTable:
+def secret_view(proxy: EnvoyProxy, *, now: datetime | str | None = None) -> EnvoyTable:
     """istioctl ``proxy-config secret``; ``-o json`` prints the whole SecretsConfigDump."""
     rows, cells, headers, notes = secret_rows(proxy, now)
     return EnvoyTable(view="secret", headers=headers, rows=list(rows), cells=cells, padding=5, notes=notes,
@@ -166,7 +169,7 @@ def secret_view(proxy: Any, *, now: datetime | str | None = None) -> EnvoyTable:
                       raw_factory=lambda: secrets_dump(proxy))
 
 
-def secrets_dump(proxy: Any) -> dict[str, Any]:
+def secrets_dump(proxy: EnvoyProxy) -> dict[str, Any]:
     """The SecretsConfigDump as istioctl's ``pc secret -o json`` prints it."""
     sections = dump_section(proxy, "secrets")
     return to_go(sections[0]) if sections else {}

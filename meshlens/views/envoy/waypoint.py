@@ -10,7 +10,7 @@ is stable.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from meshlens.encoding.gosort import go_sort_slice
 from meshlens.views.envoy._common import EnvoyTable, require_section
@@ -24,6 +24,9 @@ from meshlens.views.envoy._listeners import (
     listener_port,
     listener_type,
 )
+
+if TYPE_CHECKING:
+    from meshlens.models.snapshot import EnvoyProxy
 
 _IP_MATCHER = "xds.type.matcher.v3.IPMatcher"
 
@@ -42,8 +45,8 @@ def _tree_map(tree: dict[str, Any]) -> tuple[dict[str, Any], str]:
     for key, equality in (("exact_match_map", "="), ("prefix_match_map", "^")):
         table = tree.get(key)
         if isinstance(table, dict):
-            entries = table.get("map")
-            return (entries if isinstance(entries, dict) else {}), equality
+            mapped = table.get("map")
+            return (mapped if isinstance(mapped, dict) else {}), equality
     custom = tree.get("custom_match")
     config = custom.get("typed_config") if isinstance(custom, dict) else None
     entries: dict[str, Any] = {}
@@ -67,8 +70,8 @@ def _walk(chain: str, matcher: dict[str, Any]) -> tuple[list[str], bool]:
     if nested is not None:
         found, ok = _walk(chain, nested)
         return (found if ok else ["NONE"]), True
-    tree = matcher.get("matcher_tree") if isinstance(matcher.get("matcher_tree"), dict) else {}
-    input_ = tree.get("input") if isinstance(tree.get("input"), dict) else {}
+    tree = given if isinstance(given := matcher.get("matcher_tree"), dict) else {}
+    input_ = given if isinstance(given := tree.get("input"), dict) else {}
     name = str(input_.get("name", ""))
     entries, equality = _tree_map(tree)
     outputs: list[str] = []
@@ -102,7 +105,7 @@ def chain_matches(chain: dict[str, Any], listener: dict[str, Any]) -> list[str]:
     return found if ok else ["NONE"]
 
 
-def waypoint_view(proxy: Any) -> EnvoyTable:
+def waypoint_view(proxy: EnvoyProxy) -> EnvoyTable:
     """istioctl ``proxy-config listener --waypoint``."""
     require_section(proxy, "listeners", "listener")
     listeners = [(r, "internal_listener" in r.raw, listener_port(r.raw), listener_address(r.raw),

@@ -13,15 +13,16 @@ from meshlens.errors import UnsupportedDumpError, UsageError
 from meshlens.models.snapshot import Snapshot
 from meshlens.models.ztunnel import Ztunnel
 from meshlens.views.base import Table, call_view, resolve_view
+from meshlens.views.registry import ZTUNNEL as VIEWS
 from meshlens.views.ztunnel._common import PodRef, equal_fold
 from meshlens.views.ztunnel._gofmt import go_json, go_yaml, serde_pretty
-from meshlens.views.ztunnel.registry import VIEWS
 
 OUTPUTS = ("short", "json", "yaml")
 # Views that need one specific ztunnel (istioctl: "ztunnel pod name or --node must be set").
 SINGLE_ZTUNNEL_VIEWS = ("certificate", "connections")
-# Views a workload pod argument filters (for the others it only picks the ztunnel on its node).
-POD_FILTERED_VIEWS = ("workload", "connections")
+# Views a workload pod argument filters (those declaring a "pod" filter); for the others it only picks
+# the ztunnel on its node.
+POD_FILTERED_VIEWS = tuple(spec.name for spec in VIEWS if "pod" in spec.filter_names)
 
 
 def ztunnel_namespace(z: Ztunnel) -> str | None:

@@ -79,8 +79,10 @@ def state_json(state: WorkloadState) -> dict[str, Any]:
         out["state"] = state.state
     conns = state.connections
     out["connections"] = {
-        "inbound": [_connection_json(c) for c in conns.inbound] if is_set(conns, "inbound") else None,
-        "outbound": [_connection_json(c) for c in conns.outbound] if is_set(conns, "outbound") else None,
+        "inbound": ([_connection_json(c) for c in conns.inbound]
+                    if conns is not None and is_set(conns, "inbound") else None),
+        "outbound": ([_connection_json(c) for c in conns.outbound]
+                     if conns is not None and is_set(conns, "outbound") else None),
     }
     out["info"] = {"name": state.info.name, "namespace": state.info.namespace,
                    "trustDomain": state.info.trust_domain, "serviceAccount": state.info.service_account}

@@ -18,8 +18,11 @@ from typing import Any, NamedTuple
 
 import networkx as nx
 
-from meshlens.analysis.index import ProxyIndex, index_for
-from meshlens.models.envoy.listener import FilterChain, chain_label
+from meshlens.index.proxy import ProxyIndex, index_for
+from meshlens.index.refs import ChainEntry, RouteConfigEntry, RouteEntry, VhostEntry, listener_key
+from meshlens.models.derived import Fact
+from meshlens.models.envoy.listener import FilterChain
+from meshlens.models.envoy.resources import ClusterResource
 from meshlens.models.envoy.route import RouteConfiguration
 from meshlens.models.snapshot import EnvoyProxy
 
@@ -34,6 +37,38 @@ class NodeKey(NamedTuple):
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.name}"
+
+
+def _weight(raw: Any) -> int | None:
+    """A weighted cluster's weight as a number (``10`` or protojson's ``{"value": 10}``)."""
+    if isinstance(raw, dict):
+        raw = raw.get("value")
+    try:
+        return int(raw) if raw is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def typed_model(entry: ChainEntry | RouteConfigEntry | VhostEntry | RouteEntry) -> Any:
+    """The typed model of an index entry (a filter chain, a route configuration, a virtual host, a route)."""
+    if isinstance(entry, ChainEntry):
+        listener = entry.listener.listener
+        return listener.default_filter_chain if entry.position is None else listener.filter_chains[entry.position]
+    if isinstance(entry, RouteConfigEntry):
+        return _route_config(entry)
+    if isinstance(entry, VhostEntry):
+        return _route_config(entry.config).virtual_hosts[entry.position]
+    return _route_config(entry.config).virtual_hosts[entry.vhost_index].routes[entry.position]
+
+
+def _route_config(entry: RouteConfigEntry) -> RouteConfiguration:
+    if entry.resource is not None:
+        return entry.resource.route_config
+    chain = typed_model(entry.chain) if entry.chain is not None else None
+    hcm = chain.hcm if isinstance(chain, FilterChain) else None
+    if hcm is not None and hcm.route_config is not None:
+        return hcm.route_config
+    return RouteConfiguration.model_validate(entry.raw)
 
 
 @dataclass(frozen=True)
@@ -51,7 +86,11 @@ class Dangling:
 
 
 class MeshGraph:
-    """Typed queries over a proxy's request graph (``graph.nx`` is the underlying networkx graph)."""
+    """Typed queries over a proxy's request graph (``graph.nx`` is the underlying networkx graph).
+
+    Drawn from the proxy's reference index (:func:`meshlens.index.proxy.index_for`): no walk of its
+    own. Nodes carry the index entry they come from; :meth:`model` validates its typed model on demand.
+    """
 
     def __init__(self, proxy: EnvoyProxy) -> None:
         self.proxy = proxy
@@ -77,79 +116,61 @@ class MeshGraph:
 
     def _build(self) -> None:
         idx = self._index
+        refs = idx.refs
         for res in self.proxy.listeners:
-            if res.state == "rejected":  # never served; its failed configuration is not part of the graph
+            if res.state != "rejected":  # never served; its failed configuration is not part of the graph
+                self._node(NodeKey("listener", listener_key(res)), model=res, state=res.state)
+        for chain in refs.chains:
+            ckey = self._node(NodeKey("filter_chain", chain.name), entry=chain)
+            self._edge(NodeKey("listener", listener_key(chain.listener)), ckey, "filter_chain")
+        for rds in refs.rds_refs:
+            source, target = NodeKey("filter_chain", rds.chain_name), NodeKey("route_config", rds.route_config)
+            if rds.route_config in idx.route_configs:
+                self._edge(source, target, "rds")
+            else:
+                self._missing(source, target, "rds", f"RDS route configuration {rds.route_config!r} is not loaded")
+        for entry in refs.route_configs:
+            if entry.chain is not None:  # inline in a listener's HCM
+                rkey = self._node(NodeKey("route_config", entry.name), entry=entry, inline=True)
+                self._edge(NodeKey("filter_chain", entry.chain.name), rkey, "inline_route_config")
+            elif not entry.inline:  # RDS
+                self._node(NodeKey("route_config", entry.name), model=entry.resource, entry=entry)
+        for vh in refs.vhosts:
+            if vh.config.chain is None and vh.config.inline:
+                continue  # a static RoutesConfigDump entry of a capture without LDS: no listener reaches it
+            vkey = self._node(NodeKey("virtual_host", vh.name), entry=vh, domains=list(vh.raw.get("domains") or ()))
+            self._edge(NodeKey("route_config", vh.config.name), vkey, "virtual_host")
+        for route in refs.routes:
+            if route.config.chain is None and route.config.inline:
                 continue
-            lname = res.name or f"@{res.json_path}"
-            lkey = self._node(NodeKey("listener", lname), model=res, state=res.state)
-            listener = res.listener
-            chains = [(chain_label(c, i), c) for i, c in enumerate(listener.filter_chains)]
-            if listener.default_filter_chain is not None:
-                chains.append((chain_label(listener.default_filter_chain, None), listener.default_filter_chain))
-            labels = [label for label, _ in chains]
-            # Istio names a port's TLS and plaintext chains alike: number repeated names to keep both.
-            chains = [(f"{label}#{i}" if labels.count(label) > 1 else label, chain)
-                      for i, (label, chain) in enumerate(chains)]
-            for label, chain in chains:
-                ckey = self._node(NodeKey("filter_chain", f"{lname}/{label}"), model=chain)
-                self._edge(lkey, ckey, "filter_chain")
-                self._chain_refs(ckey, chain)
-        for name, rc in idx.route_configs.items():
-            if rc.state != "static":
-                self._route_config(self._node(NodeKey("route_config", name), model=rc), rc.route_config, name)
+            rkey = self._node(NodeKey("route", route.subject_name), entry=route, index=route.position)
+            self._edge(NodeKey("virtual_host", route.vhost_name), rkey, "route")
+            header = refs.cluster_headers.get(route.subject_name)
+            if header is not None:
+                self.nx.nodes[rkey]["cluster_header"] = header
+        for ref in refs.cluster_refs:
+            if ref.kind == "listener":
+                self._cluster_ref(NodeKey("filter_chain", ref.chain), ref.cluster, "tcp_proxy")
+            elif ref.via == "weighted_clusters":
+                self._cluster_ref(NodeKey("route", ref.name), ref.cluster, "weighted_cluster",
+                                  weight=_weight(ref.weight))
+            else:
+                self._cluster_ref(NodeKey("route", ref.name), ref.cluster, "cluster")
         for name, cl in {**idx.not_serving_clusters, **idx.clusters}.items():
             if cl.state != "rejected":
                 self._cluster(name, cl)
 
-    def _chain_refs(self, ckey: NodeKey, chain: FilterChain) -> None:
-        idx = self._index
-        for flt in chain.filters:
-            hcm, tcp = flt.hcm, flt.tcp_proxy
-            if hcm is not None and hcm.route_config is not None:
-                rkey = self._node(NodeKey("route_config", f"{ckey.name}/inline:{hcm.route_config.name}"),
-                                  model=hcm.route_config, inline=True)
-                self._edge(ckey, rkey, "inline_route_config")
-                self._route_config(rkey, hcm.route_config, rkey.name)
-            elif hcm is not None and hcm.rds is not None:
-                name = hcm.rds.route_config_name
-                target = NodeKey("route_config", name)
-                if name in idx.route_configs:
-                    self._edge(ckey, target, "rds")
-                else:
-                    self._missing(ckey, target, "rds", f"RDS route configuration {name!r} is not loaded")
-            elif tcp is not None:
-                names = [tcp.cluster] if tcp.cluster else [c.name for c in (tcp.weighted_clusters.clusters
-                                                                           if tcp.weighted_clusters else [])]
-                for cname in names:
-                    self._cluster_ref(ckey, cname, "tcp_proxy")
-
-    def _route_config(self, rkey: NodeKey, config: RouteConfiguration, prefix: str) -> None:
-        for vh in config.virtual_hosts:
-            vkey = self._node(NodeKey("virtual_host", f"{prefix}/{vh.name}"), model=vh, domains=list(vh.domains))
-            self._edge(rkey, vkey, "virtual_host")
-            for i, route in enumerate(vh.routes):
-                tkey = self._node(NodeKey("route", f"{vkey.name}/{route.name or i}"), model=route, index=i)
-                self._edge(vkey, tkey, "route")
-                action = route.route
-                if action is None:
-                    continue
-                if action.cluster:
-                    self._cluster_ref(tkey, action.cluster, "cluster")
-                elif action.weighted_clusters is not None:
-                    for wc in action.weighted_clusters.clusters:
-                        self._cluster_ref(tkey, wc.name, "weighted_cluster", weight=wc.weight)
-                elif action.cluster_header:
-                    self.nx.nodes[tkey]["cluster_header"] = action.cluster_header
-
     def _cluster_ref(self, src: NodeKey, name: str, relation: str, **attrs: Any) -> None:
+        if src not in self.nx:
+            return  # a route of a configuration no listener reaches (see _build)
         target = NodeKey("cluster", name)
-        if name in self._index.clusters or name in self._index.not_serving_clusters:
+        if self._index.cluster(name) is not None:
             self._node(target)
             self._edge(src, target, relation, **attrs)
         else:
             self._missing(src, target, relation, f"cluster {name} is not loaded")
 
-    def _cluster(self, name: str, res: Any) -> None:
+    def _cluster(self, name: str, res: ClusterResource) -> None:
         key = self._node(NodeKey("cluster", name), model=res, type=res.raw.get("type", "STATIC"), state=res.state)
         raw = res.raw
         service = None
@@ -179,7 +200,16 @@ class MeshGraph:
                 yield key
 
     def model(self, key: NodeKey) -> Any:
-        return self.nx.nodes[key].get("model")
+        """The typed model behind ``key`` (validated on first use), None for a missing node or endpoint.
+
+        A listener, a cluster and an RDS route configuration give their loaded resource; a filter
+        chain, an inline route configuration, a virtual host and a route their typed model.
+        """
+        data = self.nx.nodes[key]
+        if data.get("model") is not None:
+            return data["model"]
+        entry = data.get("entry")
+        return typed_model(entry) if entry is not None else None
 
     def successors(self, key: NodeKey, relation: str | None = None) -> list[NodeKey]:
         return [dst for _, dst, data in self.nx.out_edges(key, data=True)
@@ -278,13 +308,12 @@ class MeshGraph:
         return f"MeshGraph({self.proxy.name!r}, {shown}, dangling={len(self.dangling())})"
 
 
+GRAPH: Fact[EnvoyProxy, MeshGraph] = Fact("graph", MeshGraph)
+
+
 def graph_for(proxy: EnvoyProxy) -> MeshGraph:
-    """The proxy's request graph (built on first use, then cached on the proxy)."""
-    found = proxy.cache.get("graph")
-    if found is None:
-        found = MeshGraph(proxy)
-        proxy.cache["graph"] = found
-    return found
+    """The proxy's request graph (built on first use, then kept with the proxy)."""
+    return GRAPH.of(proxy)
 
 
 def export_graph(source: Any, fmt: str = "dot", *, proxy: str | None = None, dangling_only: bool = False) -> str:
