@@ -28,6 +28,7 @@ from deepdiff.helper import CannotCompare
 from meshlens.analysis.drift_model import STATUS_ORDER, Change, Drift, ResourceDrift
 from meshlens.errors import UsageError
 from meshlens.models.envoy.resources import Resource
+from meshlens.models.redaction import redact_at, redact_text
 from meshlens.models.snapshot import EnvoyProxy, Snapshot
 
 TYPES = {"CDS": ("clusters", "clusters"), "LDS": ("listeners", "listeners"), "RDS": ("route_configs", "routes"),
@@ -303,13 +304,27 @@ def _pair_renames(xds: str, a: EnvoyProxy, b: EnvoyProxy, found: list[ResourceDr
     return out
 
 
-def diff(intended: Any, loaded: Any) -> Drift:
+def _redacted(resources: list[ResourceDrift], show_secrets: bool) -> list[ResourceDrift]:
+    """The drift with private key material in its changed values shown as Envoy's ``[redacted]``."""
+    if show_secrets:
+        return resources
+    out = []
+    for r in resources:
+        changes = [c.model_copy(update={"intended": redact_at(c.path, c.intended),
+                                        "loaded": redact_at(c.path, c.loaded)}) for c in r.changes]
+        details = redact_text(r.details) if r.details else r.details
+        out.append(r.model_copy(update={"changes": changes, "details": details}))
+    return out
+
+
+def diff(intended: Any, loaded: Any, *, show_secrets: bool = False) -> Drift:
     """Compare two captures of one proxy by resource identity.
 
     Args:
         intended: what should be there (istiod's ``/debug/config_dump?proxyID=``), or the earlier
             capture; an EnvoyProxy, a one-proxy Snapshot, or anything :func:`meshlens.load` takes.
         loaded: what Envoy holds (its ``/config_dump``), or the later capture.
+        show_secrets: keep private key material in the changed values (default: ``[redacted]``).
     """
     a, b = _proxy(intended, "intended"), _proxy(loaded, "loaded")
     summary: dict[str, str] = {}
@@ -337,6 +352,7 @@ def diff(intended: Any, loaded: Any) -> Drift:
         summary[xds] = "DRIFTED" if found else "SYNCED"
         resources.extend(found)
     resources.sort(key=lambda r: (STATUS_ORDER.index(r.status), list(TYPES).index(r.type), r.name))
+    resources = _redacted(resources, show_secrets)
     return Drift(summary=summary, resources=resources, runtime_health=health, notes=notes,
                  intended=a.config_dump_location.file or "" if a.config_dump_location else "",
                  loaded=b.config_dump_location.file or "" if b.config_dump_location else "")

@@ -21,6 +21,7 @@ from meshlens.analysis.diff import _proxy
 from meshlens.encoding.gojson import jsonpb_indent
 from meshlens.encoding.proto_order import ProtoOrderer
 from meshlens.models.certs import parse_time
+from meshlens.models.redaction import redact_tree
 from meshlens.models.snapshot import EnvoyProxy
 
 CONTEXT = 7
@@ -79,9 +80,15 @@ def _rds_loaded_at(proxy: EnvoyProxy) -> str | None:
 
 
 def _section(title: str, istiod: dict[str, Any], envoy: dict[str, Any], suffix: str = "",
-             orderer: ProtoOrderer | None = None) -> str:
+             orderer: ProtoOrderer | None = None, show_secrets: bool = False) -> str:
     dump_type = _DUMP_TYPE.format(title)
-    a, b = jsonpb(istiod, dump_type, orderer), jsonpb(envoy, dump_type, orderer)
+    orderer = orderer or ProtoOrderer()
+    red_a, red_b = redact_tree(istiod, show_secrets=show_secrets), redact_tree(envoy, show_secrets=show_secrets)
+    a, b = jsonpb(red_a, dump_type, orderer), jsonpb(red_b, dump_type, orderer)
+    if a == b and (red_a is not istiod or red_b is not envoy) and \
+            jsonpb(istiod, dump_type) != jsonpb(envoy, dump_type):
+        orderer.notes.append(f"{title}: the two sides' private key material differs; it is printed redacted, "
+                             "so the text cannot show it (--show-secrets does)")
     lines_a = (a + "\n").splitlines(keepends=True)
     lines_b = (b + "\n").splitlines(keepends=True)
     text = "".join(difflib.unified_diff(lines_a, lines_b, fromfile=f"Istiod {title}", tofile=f"Envoy {title}",
@@ -91,19 +98,23 @@ def _section(title: str, istiod: dict[str, Any], envoy: dict[str, Any], suffix: 
     return f"{title} Match{suffix}\n"
 
 
-def compare_sections(intended: Any, loaded: Any) -> tuple[str, list[str]]:
+def compare_sections(intended: Any, loaded: Any, *, show_secrets: bool = False) -> tuple[str, list[str]]:
     """The text ``istioctl proxy-status <pod>`` prints for these two captures (istiod's, Envoy's), and
-    one note per type or field that could not be re-marshalled (kept in the capture's order)."""
+    one note per type or field that could not be re-marshalled (kept in the capture's order).
+
+    Private key material is printed as Envoy's ``[redacted]`` (as istiod and Envoy print it) unless
+    ``show_secrets``; a difference only in key material is a note.
+    """
     istiod, envoy = _proxy(intended, "intended"), _proxy(loaded, "loaded")
     loaded_at = _rds_loaded_at(envoy)
     suffix = f" (RDS last loaded at {loaded_at})" if loaded_at else ""
     orderer = ProtoOrderer()
-    text = (_section("Clusters", _clusters(istiod), _clusters(envoy), orderer=orderer)
-            + _section("Listeners", _listeners(istiod), _listeners(envoy), orderer=orderer)
-            + _section("Routes", _routes(istiod), _routes(envoy), suffix, orderer))
+    text = (_section("Clusters", _clusters(istiod), _clusters(envoy), "", orderer, show_secrets)
+            + _section("Listeners", _listeners(istiod), _listeners(envoy), "", orderer, show_secrets)
+            + _section("Routes", _routes(istiod), _routes(envoy), suffix, orderer, show_secrets))
     return text, orderer.notes
 
 
-def istioctl_compare(intended: Any, loaded: Any) -> str:
+def istioctl_compare(intended: Any, loaded: Any, *, show_secrets: bool = False) -> str:
     """The text ``istioctl proxy-status <pod>`` prints for these two captures (istiod's, Envoy's)."""
-    return compare_sections(intended, loaded)[0]
+    return compare_sections(intended, loaded, show_secrets=show_secrets)[0]

@@ -8,14 +8,17 @@ from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
 from jsonpath_ng.ext import parse as parse_jsonpath
 
 from meshlens.errors import UsageError
+from meshlens.models.redaction import redact_tree
 from meshlens.sources.read import read_source
 
 
-def query(source: Any, expression: str) -> list[Any]:
+def query(source: Any, expression: str, *, show_secrets: bool = False) -> list[Any]:
     """Values matching a JSONPath ``expression`` (jsonpath-ng extended syntax) in ``source``'s JSON.
 
     The raw documents are queried as given (camelCase stays camelCase). For an archive or a
-    directory, every JSON/YAML member is queried and the matches are concatenated.
+    directory, every JSON/YAML member is queried and the matches are concatenated. Private key
+    material is redacted in the documents before they are queried (so ``$..private_key`` finds
+    Envoy's ``[redacted]``), unless ``show_secrets``.
 
     Raises:
         UsageError: the expression does not parse.
@@ -29,5 +32,5 @@ def query(source: Any, expression: str) -> list[Any]:
     out: list[Any] = []
     for doc in docs:
         if isinstance(doc.data, (dict, list)):
-            out.extend(m.value for m in compiled.find(doc.data))
+            out.extend(m.value for m in compiled.find(redact_tree(doc.data, show_secrets=show_secrets)))
     return out

@@ -100,10 +100,15 @@ def contains_key_material(text: str) -> bool:
     return redact_text(text) != text
 
 
+def _same_kind(original: dict[Any, Any], entries: dict[Any, Any]) -> dict[Any, Any]:
+    """``entries`` as the dict class of ``original`` (writers tell maps and Structs apart by class)."""
+    return entries if type(original) is dict else type(original)(entries)
+
+
 def _blank(value: Any, key: str | None = None) -> Any:
     """Everything inside a sensitive field: strings become ``[redacted]``, bytes base64 of it."""
     if isinstance(value, dict):
-        return {k: _blank(v, k) for k, v in value.items()}
+        return _same_kind(value, {k: _blank(v, k) for k, v in value.items()})
     if isinstance(value, list):
         return [_blank(v, key) for v in value]
     if isinstance(value, str):
@@ -193,7 +198,7 @@ class _Walker:
                     child, is_map = plan.descend[key]
                     if is_map and isinstance(value, dict):
                         entries = {k: self.walk(v, child, key) for k, v in value.items()}
-                        new = value if all(entries[k] is v for k, v in value.items()) else entries
+                        new = value if all(entries[k] is v for k, v in value.items()) else _same_kind(value, entries)
                     else:
                         new = self.walk(value, child, key)
                 elif isinstance(value, (dict, list, str)):  # a key the type does not have
@@ -204,12 +209,29 @@ class _Walker:
                     changed[key] = new
         if not changed:
             return obj
-        return {k: changed.get(k, v) for k, v in obj.items()}
+        return _same_kind(obj, {k: changed.get(k, v) for k, v in obj.items()})
 
 
-def redact_tree(tree: Any, *, show_secrets: bool = False) -> Any:
+_PATH_KEY = re.compile(r"\.([A-Za-z_@][\w@]*)|\[['\"]([^'\"]+)['\"]\]")
+
+
+def redact_at(path: str, value: Any, *, show_secrets: bool = False) -> Any:
+    """``value`` found at JSONPath ``path`` (``$.generic_secret.secret``) of a resource, redacted:
+    wholly when the path runs through a sensitive field, else as a tree held by the path's last field."""
+    if show_secrets:
+        return value
+    keys = [a or b for a, b in _PATH_KEY.findall(path)]
+    by_parent = sensitive_by_parent()
+    for i, key in enumerate(keys):
+        if key in ALWAYS_SENSITIVE or (i and key in by_parent.get(keys[i - 1], frozenset())):
+            return _blank(value, keys[-1] if isinstance(value, str) else None)
+    return redact_tree(value, parent=keys[-1] if keys else None)
+
+
+def redact_tree(tree: Any, *, show_secrets: bool = False, parent: str | None = None) -> Any:
     """The JSON ``tree`` with private key material redacted: ``tree`` itself when there is none
-    (never modified), else a copy sharing the unchanged parts; ``show_secrets`` returns ``tree``."""
+    (never modified), else a copy sharing the unchanged parts; ``show_secrets`` returns ``tree``.
+    ``parent`` names the field that holds ``tree`` when it is part of a larger document."""
     if show_secrets:
         return tree
     try:  # one C-speed pass tells whether key text may be anywhere; most trees hold none
@@ -217,7 +239,7 @@ def redact_tree(tree: Any, *, show_secrets: bool = False) -> Any:
         pem = _KEY_MARKER in blob or any(m.encode() in blob for m in _B64_KEY_MARKERS)
     except (TypeError, orjson.JSONEncodeError):
         pem = True
-    return _Walker(pem).walk(tree, None, None)
+    return _Walker(pem).walk(tree, None, parent)
 
 
 def redact_output(text: str, *, show_secrets: bool = False) -> str:
