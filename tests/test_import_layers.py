@@ -21,7 +21,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "meshlens"
 # root, ``meshlens/__init__.py``: the public facade, which wires the models' conveniences). Names in
 # one layer may import each other, as long as they make no cycle.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("_version", "errors"),
+    ("_version", "errors", "_gc"),
     ("models",),
     ("encoding",),
     ("sources",),

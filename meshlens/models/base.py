@@ -23,6 +23,9 @@ class MeshModel(BaseModel):
         extra="allow",
         frozen=True,
         arbitrary_types_allowed=True,
+        # Validators are built on first validation, not at import: a command pays only for the
+        # models it uses (a typed ``.config`` is validated on first use anyway).
+        defer_build=True,
     )
 
 

@@ -12,9 +12,12 @@ import binascii
 import hashlib
 import re
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
-from cryptography import x509
 from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:  # cryptography is imported when a certificate is decoded, not at start-up
+    from cryptography import x509
 
 _PEM_MARK = b"-----BEGIN CERTIFICATE-----"
 _FRACTION_RE = re.compile(r"(\.\d+)")
@@ -56,6 +59,8 @@ class Certificate(BaseModel):
 
     def issued_by(self, other: Certificate) -> bool:
         """True when ``other``'s key verifies this certificate's signature."""
+        from cryptography import x509
+
         try:
             mine = x509.load_pem_x509_certificate(self.pem.encode())
             theirs = x509.load_pem_x509_certificate(other.pem.encode())
@@ -84,6 +89,8 @@ def _raw_bytes(data: bytes | str) -> bytes:
 
 
 def _from_x509(cert: x509.Certificate) -> Certificate:
+    from cryptography import x509
+
     sans: list[str] = []
     try:
         ext = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
@@ -118,6 +125,8 @@ def decode_certificates(data: bytes | str) -> list[Certificate]:
     Raises:
         CertificateError: when nothing in ``data`` is a certificate, with the reason.
     """
+    from cryptography import x509
+
     raw = _raw_bytes(data)
     blocks = _to_pem_blocks(raw)
     try:

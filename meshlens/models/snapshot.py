@@ -10,10 +10,8 @@ from meshlens.errors import UsageError
 from meshlens.models import hooks
 from meshlens.models.base import LoadFinding, Location
 from meshlens.models.derived import DerivedFacts
-from meshlens.models.istiod import IstiodState
-from meshlens.models.ztunnel import Ztunnel
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # istiod and ztunnel models are imported by whoever loads them, not by Envoy-only work
     from meshlens.index.graph import MeshGraph
     from meshlens.models.envoy.bootstrap import Bootstrap
     from meshlens.models.envoy.resources import (
@@ -24,6 +22,8 @@ if TYPE_CHECKING:
         RouteConfigResource,
         SecretResource,
     )
+    from meshlens.models.istiod import IstiodState
+    from meshlens.models.ztunnel import Ztunnel
     from meshlens.views.base import Table
 
 

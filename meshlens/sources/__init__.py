@@ -7,18 +7,26 @@ the order of :data:`LOADERS`; the first whose ``sniff`` is true loads the docume
 
 from __future__ import annotations
 
-import gc
 from typing import Any
 
+from meshlens._gc import gc_held
 from meshlens.errors import LoadError
 from meshlens.models.base import ML0008_UNRECOGNIZED_MEMBER, Severity
 from meshlens.models.snapshot import Snapshot
-from meshlens.sources import admin, bugreport, config_dump, envoy_bootstrap, syncz, ztunnel
+from meshlens.sources import admin, bugreport, config_dump, envoy_bootstrap
 from meshlens.sources.builder import SnapshotBuilder
 from meshlens.sources.read import Document, read_source
+from meshlens.sources.sniff import SYNCZ_KIND, ZTUNNEL_KIND, Deferred, syncz_sniff, ztunnel_sniff
 
 # Order matters only where two formats could both claim a document; the sniffers are strict.
-LOADERS: tuple[Any, ...] = (config_dump, envoy_bootstrap, ztunnel, syncz, *admin.LOADERS)
+# ztunnel and syncz are imported on first load: an Envoy-only command never builds their models.
+LOADERS: tuple[Any, ...] = (
+    config_dump,
+    envoy_bootstrap,
+    Deferred(ZTUNNEL_KIND, ztunnel_sniff, "meshlens.sources.ztunnel"),
+    Deferred(SYNCZ_KIND, syncz_sniff, "meshlens.sources.syncz"),
+    *admin.LOADERS,
+)
 
 __all__ = ["LOADERS", "Document", "SnapshotBuilder", "detect", "load", "load_document"]
 
@@ -77,16 +85,8 @@ def load(source: Any) -> Snapshot:
         LoadError: the input is unreadable (not JSON, truncated, empty, binary) or is not a
             capture meshlens knows; the message names the file, member and JSON path.
     """
-    gc_was_enabled = gc.isenabled()
-    gc.disable()  # bulk construction of acyclic JSON trees: the cyclic GC only costs time here
-    try:
+    with gc_held():  # bulk construction of acyclic JSON trees: the cyclic GC only costs time here
         snapshot = _load(source)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
-    # A capture is a large, long-lived, acyclic tree: move it out of the collector's generations
-    # so later work (views, traces, checks) does not pay for rescanning it on every collection.
-    gc.freeze()
     return snapshot
 
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from meshlens.models.base import LoadFinding, Location, Severity
-from meshlens.models.istiod import IstiodState
 from meshlens.models.snapshot import EnvoyProxy, Snapshot, SourceInfo
-from meshlens.models.ztunnel import Ztunnel
 from meshlens.sources.read import Document
+
+if TYPE_CHECKING:
+    from meshlens.models.istiod import IstiodState
+    from meshlens.models.ztunnel import Ztunnel
 
 
 class SnapshotBuilder:
@@ -45,6 +47,8 @@ class SnapshotBuilder:
 
     def istiod(self) -> IstiodState:
         if self.snapshot.istiod is None:
+            from meshlens.models.istiod import IstiodState  # only istiod captures need its models
+
             self.snapshot.istiod = IstiodState()
         return self.snapshot.istiod
 

@@ -23,12 +23,12 @@ One path is exactly :func:`meshlens.load`.
 
 from __future__ import annotations
 
-import gc
 import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from meshlens._gc import gc_held
 from meshlens.errors import LoadError
 from meshlens.models.istiod import IstiodState
 from meshlens.models.snapshot import Snapshot
@@ -128,14 +128,8 @@ def load_many(paths: Sequence[str | os.PathLike[str]]) -> Snapshot:
         raise LoadError("no input given")
     if len(items) == 1:
         return load(items[0])
-    gc_was_enabled = gc.isenabled()
-    gc.disable()  # as meshlens.load: bulk construction of acyclic trees
-    try:
+    with gc_held():  # as meshlens.load: bulk construction of acyclic trees
         snapshot = _load_many(items)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
-    gc.freeze()
     return snapshot
 
 

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-import yaml
 
 from meshlens.errors import LoadError
 from meshlens.models.base import Location
@@ -157,6 +156,8 @@ def parse_bytes(data: bytes, location: Location, *, group: str = "", mtime: floa
 
 
 def _try_yaml(text: str) -> Any:
+    import yaml  # only YAML captures pay for the YAML parser's import
+
     try:
         return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
     except yaml.YAMLError:

@@ -37,10 +37,10 @@ from meshlens.models.istiod import (
 from meshlens.models.names import NodeId
 from meshlens.sources.builder import SnapshotBuilder
 from meshlens.sources.read import Document
+from meshlens.sources.sniff import SYNCZ_KIND, _get, _is_discovery_response, _is_http_row, syncz_sniff
 
-KIND = "istiod-syncz"
-_CLIENT_CONFIG = "envoy.service.status.v3.ClientConfig"
-_HTTP_ROW_KEYS = ("resources", "cluster_id", "proxy_type", "cluster_sent", "istio_version")
+KIND = SYNCZ_KIND
+sniff = syncz_sniff  # the loader protocol's name for it
 # HTTP rows before the ``resources`` map: per-type nonce pairs.
 _HTTP_PAIRS = (("cluster", CDS), ("listener", LDS), ("route", RDS), ("endpoint", EDS),
                ("extensionconfig", ECDS))
@@ -48,37 +48,6 @@ _HTTP_PAIRS = (("cluster", CDS), ("listener", LDS), ("route", RDS), ("endpoint",
 _LEGACY_KEYS = {"listener_config": LDS, "cluster_config": CDS, "route_config": RDS,
                 "scoped_route_config": "type.googleapis.com/envoy.config.route.v3.ScopedRouteConfiguration",
                 "endpoint_config": EDS}
-
-
-def _get(d: dict[str, Any], snake: str) -> Any:
-    """``d[snake]``, accepting the camelCase spelling too."""
-    if snake in d:
-        return d[snake]
-    head, *rest = snake.split("_")
-    return d.get(head + "".join(p.capitalize() for p in rest))
-
-
-def _is_discovery_response(d: Any) -> bool:
-    if not isinstance(d, dict):
-        return False
-    if str(_get(d, "type_url") or "").endswith(_CLIENT_CONFIG):
-        return True
-    resources = d.get("resources")
-    return isinstance(resources, list) and any(
-        isinstance(r, dict) and str(r.get("@type", "")).endswith(_CLIENT_CONFIG) for r in resources[:5])
-
-
-def _is_http_row(d: Any) -> bool:
-    return isinstance(d, dict) and isinstance(d.get("proxy"), str) and any(k in d for k in _HTTP_ROW_KEYS)
-
-
-def sniff(doc: Document) -> bool:
-    data = doc.data
-    if isinstance(data, dict):
-        return _is_discovery_response(data)
-    if isinstance(data, list) and data:
-        return _is_discovery_response(data[0]) or _is_http_row(data[0])
-    return False
 
 
 def istiod_from_location(location: Location) -> tuple[str | None, str | None]:

@@ -52,54 +52,12 @@ from meshlens.models.ztunnel import (
 )
 from meshlens.sources.builder import SnapshotBuilder
 from meshlens.sources.read import Document
+from meshlens.sources.sniff import _LOCAL_CONFIG_KEYS, _STORE_KEYS, ZTUNNEL_KIND, ztunnel_sniff
 
-KIND = "ztunnel-config-dump"
+KIND = ZTUNNEL_KIND
+sniff = ztunnel_sniff  # the loader protocol's name for it
 
-# Keys only a ztunnel dump has at the top level.
-_DUMP_KEYS = frozenset({"stagedServices", "staticConfig", "workloadState", "workloadstate"})
-_STORE_KEYS = frozenset({"by_uid", "by_addr", "by_vip", "by_host", "staged_services", "static_config"})
-_LOCAL_CONFIG_KEYS = frozenset({"workloads", "services", "policies"})
 _STATE_KEYS = ("workloadState", "workloadstate", "workload_state")
-# Keys that tell a ztunnel record from other tools' "services:" lists (a LocalConfig has no others).
-_RECORD_MARKERS = {
-    "workloads": frozenset({"uid", "workloadIps", "workload_ips", "protocol", "serviceAccount"}),
-    "services": frozenset({"hostname", "vips", "subjectAltNames"}),
-    "policies": frozenset({"rules", "action", "scope"}),
-}
-
-
-def _looks_like_records(data: dict[str, Any]) -> bool:
-    """LocalConfig-like content: lists whose first entries carry ztunnel's keys."""
-    seen = False
-    for key, markers in _RECORD_MARKERS.items():
-        value = data.get(key)
-        if value is None:
-            continue
-        if not isinstance(value, list):
-            return False
-        if value:
-            if not isinstance(value[0], dict) or markers.isdisjoint(value[0]):
-                return False
-            seen = True
-    return seen
-
-
-def sniff(doc: Document) -> bool:
-    """A JSON/YAML object with ztunnel's top-level keys (not an Envoy dump, not Envoy /certs)."""
-    data = doc.data
-    if not isinstance(data, dict) or "configs" in data:
-        return False
-    if not _DUMP_KEYS.isdisjoint(data) or not _STORE_KEYS.isdisjoint(data):
-        return True
-    certs = data.get("certificates")
-    if isinstance(certs, dict):
-        certs = list(certs.values())
-    # ztunnel's certificate entries have identity + state (Envoy /certs entries do not).
-    if isinstance(certs, list) and certs and isinstance(certs[0], dict) and {"identity", "state"} <= certs[0].keys():
-        return True
-    if not _LOCAL_CONFIG_KEYS.isdisjoint(data) and "certificates" in data:
-        return True  # a dump whose certificate list is empty
-    return data.keys() <= _LOCAL_CONFIG_KEYS and _looks_like_records(data)
 
 
 def detect_shape(data: dict[str, Any]) -> str:
