@@ -102,5 +102,16 @@ def emit_json(value: Any) -> None:
 
 @click.group(cls=AliasedGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="meshlens")
-def main() -> None:
+@click.option("--max-bytes", "max_bytes", envvar="MESHLENS_MAX_BYTES", default=None, metavar="SIZE",
+              help="most bytes one load may read and inflate (files, archive members, gzip); default 2GiB")
+@click.pass_context
+def main(ctx: click.Context, max_bytes: str | None) -> None:
     """Analyse captured Envoy and Istio ztunnel state offline."""
+    if max_bytes is not None:
+        from meshlens.errors import UsageError
+        from meshlens.sources.bounded import limit
+
+        try:
+            ctx.with_resource(limit(max_bytes))
+        except UsageError as exc:
+            raise click.BadParameter(exc.message, param_hint="--max-bytes") from None

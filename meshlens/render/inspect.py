@@ -60,6 +60,9 @@ def render_summary(s: Summary) -> str:
         lines.append(f"findings: {len(s.findings)}")
         for f in s.findings:
             where = f" [{f.proxy}]" if f.proxy and len(s.proxies) > 1 else ""
+            member = f.location.member
+            if member and not f.proxy and f"[{member}]" not in f.message:
+                where += f" {member}:"  # a member of an archive or directory that was not loaded
             lines.append(f"  {f.severity.value:<7} {f.code}{where} {f.message}")
     else:
         lines.append("findings: none")

@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from meshlens._gc import gc_held
-from meshlens.errors import LoadError
+from meshlens.errors import LoadError, MeshlensError
 from meshlens.models.base import ML0008_UNRECOGNIZED_MEMBER, Severity
 from meshlens.models.snapshot import Snapshot
 from meshlens.sources import admin, bugreport, config_dump, envoy_bootstrap
+from meshlens.sources.bounded import MAX_DEPTH, parse_size
 from meshlens.sources.builder import SnapshotBuilder
 from meshlens.sources.read import Document, read_source
 from meshlens.sources.sniff import SYNCZ_KIND, ZTUNNEL_KIND, Deferred, syncz_sniff, ztunnel_sniff
@@ -68,30 +69,53 @@ def load_document(doc: Document, builder: SnapshotBuilder, *, strict: bool) -> s
         builder.finding(ML0008_UNRECOGNIZED_MEMBER, Severity.INFO,
                         f"not loaded: {_what_is_it(doc)}", location=doc.location)
         return None
-    loader.load(doc, builder)
+    if strict:
+        _load_guarded(loader, doc, builder)
+    else:
+        # One bad member of an archive or directory is skipped with a finding naming it; the rest of
+        # the collection is still analysed.
+        try:
+            _load_guarded(loader, doc, builder)
+        except MeshlensError as exc:
+            builder.record_source(doc, "unrecognized")
+            builder.finding(ML0008_UNRECOGNIZED_MEMBER, Severity.WARNING,
+                            f"not loaded: looks like a {loader.KIND} but {exc.message}"
+                            + (f" (at {exc.json_path})" if exc.json_path else ""), location=doc.location)
+            return None
     builder.record_source(doc, loader.KIND)
     return str(loader.KIND)
 
 
-def load(source: Any) -> Snapshot:
+def _load_guarded(loader: Any, doc: Document, builder: SnapshotBuilder) -> None:
+    """Run one loader; a walk that exhausts the stack on hostile nesting becomes a located LoadError."""
+    try:
+        loader.load(doc, builder)
+    except RecursionError:
+        raise doc.error(f"nested too deeply for meshlens (over {MAX_DEPTH} levels)") from None
+
+
+def load(source: Any, *, max_bytes: int | str | None = None) -> Snapshot:
     """Load a capture into a :class:`Snapshot`.
 
     Args:
         source: a path (file, directory, ``.gz``, ``.tar.gz`` bug-report archive), ``bytes``, an
             already parsed ``dict``, or ``"-"`` for standard input. JSON, YAML and gzip are
             detected by content.
+        max_bytes: how many bytes the load may read and inflate in all (files, archive members,
+            gzip); default 2 GiB, or what ``meshlens.sources.bounded.limit`` / ``MESHLENS_MAX_BYTES``
+            set. FIFOs, devices and sockets are refused; see :mod:`meshlens.sources.bounded`.
 
     Raises:
         LoadError: the input is unreadable (not JSON, truncated, empty, binary) or is not a
             capture meshlens knows; the message names the file, member and JSON path.
     """
     with gc_held():  # bulk construction of acyclic JSON trees: the cyclic GC only costs time here
-        snapshot = _load(source)
+        snapshot = _load(source, max_bytes)
     return snapshot
 
 
-def _load(source: Any) -> Snapshot:
-    docs, is_collection = read_source(source)
+def _load(source: Any, max_bytes: int | str | None = None) -> Snapshot:
+    docs, is_collection = read_source(source, max_bytes=parse_size(max_bytes) if max_bytes is not None else None)
     origin = source if isinstance(source, str) else f"<{type(source).__name__}>"
     builder = SnapshotBuilder(origin=str(origin))
     if is_collection:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from meshlens.models.base import LoadFinding, Location, Severity
 from meshlens.models.snapshot import EnvoyProxy, Snapshot, SourceInfo
+from meshlens.sources.bounded import mtime_stamp
 from meshlens.sources.read import Document
 
 if TYPE_CHECKING:
@@ -32,10 +32,9 @@ class SnapshotBuilder:
             proxy = EnvoyProxy(group=doc.group)
             self._envoys[doc.group] = proxy
             self.snapshot.proxies.append(proxy)
-        if doc.mtime is not None:
-            stamp = datetime.fromtimestamp(doc.mtime, tz=timezone.utc)
-            if proxy.captured_at is None or stamp > proxy.captured_at:
-                proxy.captured_at = stamp
+        stamp = mtime_stamp(doc.mtime)
+        if stamp is not None and (proxy.captured_at is None or stamp > proxy.captured_at):
+            proxy.captured_at = stamp
         return proxy
 
     def has_envoy(self, group: str) -> bool:

@@ -9,13 +9,11 @@ name things in messages.
 from __future__ import annotations
 
 import codecs
-import gzip
 import io
 import os
 import re
 import sys
 import tarfile
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,11 +23,11 @@ import orjson
 
 from meshlens.errors import LoadError
 from meshlens.models.base import Location
+from meshlens.sources.bounded import Budget, YamlRefused, current_limit, gunzip, load_yaml, read_file, read_stream
 
 GZIP_MAGIC = b"\x1f\x8b"
 _LOG_LINE_RE = re.compile(r"^\[\d{4}-\d\d-\d\d[ T]")
 _YAML_KEY_RE = re.compile(r"""^["']?[A-Za-z_@][\w.\-/@]*["']?:(\s|$)""")
-MAX_MEMBER_BYTES = 2 * 1024**3  # refuse absurd archive members (zip bombs)
 MAX_YAML_FALLBACK = 8 * 1024**2  # JSON that fails to parse is retried as YAML only up to this size
 _BINARY_MAGICS = {
     b"\x89PNG": "a PNG image",
@@ -98,6 +96,23 @@ def _describe_binary(data: bytes) -> str | None:
     return None
 
 
+_NOT_JSON_NUMBERS = (b"NaN", b"Infinity", b"-Infinity", b"+Infinity")
+
+
+def _json_refusal(data: bytes, exc: orjson.JSONDecodeError) -> str | None:
+    """Why JSON-looking ``data`` is refused outright (not retried as flow-style YAML), if it is."""
+    msg = str(exc)
+    pos = getattr(exc, "pos", None)
+    where = f" at line {exc.lineno} column {exc.colno}" if getattr(exc, "lineno", None) else ""
+    if "depth limit" in msg or "recursion" in msg.lower():
+        return f"JSON nested too deeply{where}: over the 1024 levels a JSON parser accepts"
+    if "number" in msg:
+        return f"number out of range{where}: JSON parsers accept 64-bit integers and finite doubles only"
+    if pos is not None and data[pos:pos + 9].startswith(_NOT_JSON_NUMBERS):
+        return f"NaN or Infinity{where}: not a JSON value"
+    return None
+
+
 def _json_error_hint(data: bytes, exc: orjson.JSONDecodeError) -> str:
     pos = getattr(exc, "pos", None)
     if pos is not None and pos >= len(data.rstrip()) - 1:
@@ -108,14 +123,11 @@ def _json_error_hint(data: bytes, exc: orjson.JSONDecodeError) -> str:
     return f"invalid JSON{where}: {exc.msg if hasattr(exc, 'msg') else exc}"
 
 
-def parse_bytes(data: bytes, location: Location, *, group: str = "", mtime: float | None = None) -> Document:
-    """Parse one input's bytes into a :class:`Document` (decompressing gzip first)."""
+def parse_bytes(data: bytes, location: Location, *, group: str = "", mtime: float | None = None,
+                budget: Budget | None = None) -> Document:
+    """Parse one input's bytes into a :class:`Document` (decompressing gzip first, within ``budget``)."""
     if data.startswith(GZIP_MAGIC):
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise LoadError(f"corrupt or truncated gzip data ({exc})", file=location.file,
-                            member=location.member) from exc
+        data = gunzip(data, budget if budget is not None else Budget(current_limit()), location)
     doc = Document(location=location, group=group, mtime=mtime)
     data = _strip_bom(data)
     stripped = data.lstrip()
@@ -129,6 +141,9 @@ def parse_bytes(data: bytes, location: Location, *, group: str = "", mtime: floa
         try:
             doc.data = orjson.loads(data)
         except orjson.JSONDecodeError as exc:
+            refusal = _json_refusal(data, exc)
+            if refusal:
+                raise doc.error(refusal) from None
             # YAML is a superset of JSON: a flow-style YAML capture (istioctl -o yaml of a
             # ConfigDump can look like this) still loads; real JSON damage fails both ways.
             text = data.decode("utf-8", errors="replace")
@@ -138,7 +153,7 @@ def parse_bytes(data: bytes, location: Location, *, group: str = "", mtime: floa
                 doc.syntax = "text"
                 return doc
             # (a large document that is not JSON is not flow-style YAML either: skip the slow parser)
-            value = _try_yaml(text) if len(data) <= MAX_YAML_FALLBACK else None
+            value = _try_yaml(text, doc) if len(data) <= MAX_YAML_FALLBACK else None
             if not isinstance(value, (dict, list)):
                 raise doc.error(_json_error_hint(data, exc)) from None
             doc.data = value
@@ -148,20 +163,18 @@ def parse_bytes(data: bytes, location: Location, *, group: str = "", mtime: floa
     doc.text = text
     doc.syntax = "text"
     if _maybe_yaml(text):
-        value = _try_yaml(text)
+        value = _try_yaml(text, doc)
         if isinstance(value, (dict, list)):
             doc.data = value
             doc.syntax = "yaml"
     return doc
 
 
-def _try_yaml(text: str) -> Any:
-    import yaml  # only YAML captures pay for the YAML parser's import
-
+def _try_yaml(text: str, doc: Document) -> Any:
     try:
-        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
-    except yaml.YAMLError:
-        return None
+        return load_yaml(text)
+    except YamlRefused as exc:
+        raise doc.error(str(exc)) from None
 
 
 def _maybe_yaml(text: str) -> bool:
@@ -177,93 +190,138 @@ def _maybe_yaml(text: str) -> bool:
     return first.startswith(("---", "- ", "{")) or _YAML_KEY_RE.match(first) is not None
 
 
-def _read_stdin() -> bytes:
-    return sys.stdin.buffer.read()
+def _read_stdin(budget: Budget) -> bytes:
+    return read_stream(sys.stdin.buffer, budget, Location(file="<stdin>"))
 
 
 def _is_tar(data: bytes) -> bool:
     return len(data) > 262 and data[257:262] == b"ustar"
 
 
-def _from_tar(data: bytes, file: str) -> Iterator[Document]:
+def _from_tar(data: bytes, file: str, budget: Budget) -> Iterator[Document]:
+    """Documents of a tar archive; a member that cannot be read is an 'unreadable' document, and a
+    truncated archive keeps the members read before the damage."""
     try:
         tar = tarfile.open(fileobj=io.BytesIO(data), mode="r:*")  # noqa: SIM115 - closed by the with below
     except tarfile.TarError as exc:
         raise LoadError(f"not a readable tar archive ({exc})", file=file) from exc
     with tar:
-        for member in tar:
+        members = iter(tar)
+        while True:
+            try:
+                member = next(members)
+            except StopIteration:
+                break
+            except tarfile.TarError as exc:
+                read_so_far: list[tarfile.TarInfo] = getattr(tar, "members", [])  # no re-read of a damaged tar
+                last = read_so_far[-1].name if read_so_far else "the start"
+                yield _unreadable(Location(file=file, member=f"<after {last}>"), "", None,
+                                  f"damaged or truncated tar archive: no further member readable ({exc})")
+                break
             if not member.isfile():
                 continue
-            if member.size > MAX_MEMBER_BYTES:
-                raise LoadError(f"archive member is {member.size} bytes, over the limit", file=file,
-                                member=member.name)
-            handle = tar.extractfile(member)
-            if handle is None:
+            location = Location(file=file, member=member.name)
+            group = os.path.dirname(member.name)
+            try:
+                handle = tar.extractfile(member)
+                body = handle.read() if handle is not None else b""
+                if len(body) != member.size:
+                    raise tarfile.ReadError(f"member is {member.size} bytes, {len(body)} present")
+            except (tarfile.TarError, OSError, EOFError) as exc:
+                yield _unreadable(location, group, float(member.mtime),
+                                  f"truncated or damaged archive member ({exc})")
                 continue
-            body = handle.read()
-            yield from _member_documents(body, Location(file=file, member=member.name),
-                                         os.path.dirname(member.name), float(member.mtime))
+            yield from _member_documents(body, location, group, float(member.mtime), budget)
 
 
-def _member_documents(body: bytes, location: Location, group: str, mtime: float | None) -> Iterator[Document]:
+def _unreadable(location: Location, group: str, mtime: float | None, message: str) -> Document:
+    return Document(location=location, group=group, mtime=mtime, syntax="unreadable", extra={"error": message})
+
+
+def _member_documents(body: bytes, location: Location, group: str, mtime: float | None,
+                      budget: Budget) -> Iterator[Document]:
     """Documents of one archive/directory member; unreadable members become 'unrecognized'."""
     if not body.strip():
         return
     try:
-        yield parse_bytes(body, location, group=group, mtime=mtime)
+        yield parse_bytes(body, location, group=group, mtime=mtime, budget=budget)
     except LoadError as exc:
-        yield Document(location=location, group=group, mtime=mtime, syntax="unreadable",
-                       extra={"error": exc.message})
+        yield _unreadable(location, group, mtime, exc.message)
+    except MemoryError:
+        yield _unreadable(location, group, mtime, "not enough memory to parse this member (lower --max-bytes)")
 
 
-def _from_directory(root: Path) -> Iterator[Document]:
-    for dirpath, dirnames, filenames in os.walk(root):
+def _from_directory(root: Path, budget: Budget) -> Iterator[Document]:
+    """Documents of the regular files under ``root``; symlinks are followed only to regular files
+    inside the tree (never to devices, FIFOs or files elsewhere), and what is skipped is said."""
+    real_root = os.path.realpath(root)
+    for dirpath, dirnames, filenames in os.walk(root):  # never descends into symlinked directories
         dirnames.sort()
+        for name in sorted(dirnames):
+            path = Path(dirpath) / name
+            if path.is_symlink():
+                rel = path.relative_to(root).as_posix()
+                yield _unreadable(Location(file=str(root), member=rel), os.path.dirname(rel), None,
+                                  "symlink to a directory: not followed")
         for name in sorted(filenames):
             path = Path(dirpath) / name
             rel = path.relative_to(root).as_posix()
-            body = path.read_bytes()
-            yield from _member_documents(body, Location(file=str(root), member=rel),
-                                         os.path.dirname(rel), path.stat().st_mtime)
+            location = Location(file=str(root), member=rel)
+            group = os.path.dirname(rel)
+            if path.is_symlink():
+                target = os.path.realpath(path)
+                if not os.path.exists(target):
+                    yield _unreadable(location, group, None,
+                                      f"dangling symlink (its target {os.readlink(path)!r} does not exist)")
+                    continue
+                if os.path.commonpath([real_root, target]) != real_root:
+                    yield _unreadable(location, group, None,
+                                      f"symlink to {target}, outside the directory: not followed")
+                    continue
+            try:
+                body = read_file(path, budget, location)
+                mtime: float | None = path.stat().st_mtime
+            except LoadError as exc:
+                if "byte limit" in exc.message:
+                    raise
+                yield _unreadable(location, group, None, exc.message)
+                continue
+            except OSError as exc:
+                yield _unreadable(location, group, None, f"cannot read: {exc.strerror or exc}")
+                continue
+            yield from _member_documents(body, location, group, mtime, budget)
 
 
-def read_source(source: Any) -> tuple[list[Document], bool]:
+def read_source(source: Any, *, max_bytes: int | None = None) -> tuple[list[Document], bool]:
     """Read ``source`` into documents. Returns (documents, is_collection).
 
     ``is_collection`` is True for archives and directories, where members that are not captures
-    are reported as findings instead of failing the whole load.
+    are reported as findings instead of failing the whole load. Everything read or inflated counts
+    against ``max_bytes`` (default: :func:`meshlens.sources.bounded.current_limit`, 2 GiB).
     """
     if isinstance(source, Document):
         return [source], False
     if isinstance(source, (dict, list)):
         return [Document(location=Location(file="<dict>"), data=source, group="<dict>")], False
+    budget = Budget(current_limit(max_bytes))
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
         label = "<bytes>"
+        budget.take(len(data), Location(file=label), "the input")
     elif isinstance(source, (str, os.PathLike)):
         label = os.fspath(source)
         if label == "-":
-            data = _read_stdin()
+            data = _read_stdin(budget)
             label = "<stdin>"
         else:
             path = Path(label)
             if path.is_dir():
-                return list(_from_directory(path)), True
-            try:
-                data = path.read_bytes()
-            except FileNotFoundError:
-                raise LoadError("no such file or directory", file=label) from None
-            except IsADirectoryError:
-                raise LoadError("is a directory", file=label) from None
-            except OSError as exc:
-                raise LoadError(f"cannot read: {exc.strerror or exc}", file=label) from None
+                return list(_from_directory(path, budget)), True
+            data = read_file(path, budget, Location(file=label))
     else:
         raise LoadError(f"cannot load a {type(source).__name__}: expected a path, bytes, a dict or '-'")
     if data.startswith(GZIP_MAGIC):
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise LoadError(f"corrupt or truncated gzip data ({exc})", file=label) from None
+        data = gunzip(data, budget, Location(file=label))
     if _is_tar(data):
-        return list(_from_tar(data, label)), True
-    return [parse_bytes(data, Location(file=label), group=label)], False
+        return list(_from_tar(data, label, budget)), True
+    return [parse_bytes(data, Location(file=label), group=label, budget=budget)], False

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import datetime, timezone
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -50,6 +49,7 @@ from meshlens.models.ztunnel import (
     explain_validation_error,
     json_path_key,
 )
+from meshlens.sources.bounded import mtime_stamp
 from meshlens.sources.builder import SnapshotBuilder
 from meshlens.sources.read import Document
 from meshlens.sources.sniff import _LOCAL_CONFIG_KEYS, _STORE_KEYS, ZTUNNEL_KIND, ztunnel_sniff
@@ -217,8 +217,7 @@ def read_ztunnel(doc: Document) -> Ztunnel:
     reader = _Reader(doc)
     shape = detect_shape(data)
     z = Ztunnel(location=doc.location, raw=data, name=ztunnel_name(doc.location), shape=shape)
-    if doc.mtime is not None:
-        z.captured_at = datetime.fromtimestamp(doc.mtime, tz=timezone.utc)
+    z.captured_at = mtime_stamp(doc.mtime)
 
     if shape == SHAPE_STORES:
         wkey, workloads = _first(data, "by_uid", "by_addr", "workloads")
