@@ -165,7 +165,8 @@ def _prune(a: Any, b: Any) -> tuple[Any, Any]:
 
 def _same_item(x: Any, y: Any, level: Any = None) -> bool:
     """Items of ordered lists are the same item when their names are equal (an inserted route is an
-    insertion, not a cascade of changes to every route after it)."""
+    insertion, not a cascade of changes to every route after it).
+    """
     if isinstance(x, dict) and isinstance(y, dict) and x.get("name") and y.get("name"):
         return bool(x["name"] == y["name"])
     raise CannotCompare() from None
@@ -275,7 +276,8 @@ _DIGITS = re.compile(r"\d+")
 
 def _pair_renames(xds: str, a: EnvoyProxy, b: EnvoyProxy, found: list[ResourceDrift]) -> list[ResourceDrift]:
     """A resource missing on one side and one added on the other whose names differ only in numbers
-    (``…|9080|…`` → ``…|9999|…``) are most likely one resource renamed: compare their contents too."""
+    (``…|9080|…`` → ``…|9999|…``) are most likely one resource renamed: compare their contents too.
+    """
     def unique(status: str) -> dict[str, ResourceDrift]:
         keyed = [(_DIGITS.sub("#", r.name), r) for r in found if r.status == status]
         counts = Counter(key for key, _ in keyed)

@@ -38,6 +38,7 @@ def _changes(r: Any) -> list[str]:
 
 
 def render_drift(d: Drift) -> str:
+    """The Drift as text: verdict per xDS type, refused resources, then changes grouped by type."""
     lines = ["  ".join(f"{t} {v}" for t, v in d.summary.items())]
     for t, why in d.notes.items():
         lines.append(f"  {t} not compared: {why}")

@@ -37,6 +37,8 @@ EXPECT_KEYS = ("disposition", "listener", "filter_chain", "route_config", "virtu
 
 
 class RouteTest(BaseModel):
+    """One route test: a ``request`` (authority, path, headers ...) and what the trace must ``expect``."""
+
     model_config = ConfigDict(frozen=True)
 
     name: str
@@ -45,6 +47,8 @@ class RouteTest(BaseModel):
 
 
 class Mismatch(BaseModel):
+    """One expectation of a route test that the trace did not meet."""
+
     model_config = ConfigDict(frozen=True)
 
     field: str
@@ -53,6 +57,8 @@ class Mismatch(BaseModel):
 
 
 class RouteTestResult(BaseModel):
+    """How one route test went: passed, the mismatches or the error, and the trace behind it."""
+
     model_config = ConfigDict(frozen=True)
 
     name: str
@@ -63,6 +69,8 @@ class RouteTestResult(BaseModel):
 
 
 class RouteKey(BaseModel):
+    """A route's identity for coverage: route configuration, virtual host and route name (or index)."""
+
     model_config = ConfigDict(frozen=True)
 
     route_config: str

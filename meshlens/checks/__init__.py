@@ -43,6 +43,7 @@ def get_check(key: str) -> type[Check]:
 
 
 def list_checks() -> tuple[type[Check], ...]:
+    """Every registered check class, sorted by code (``meshlens checks`` lists them)."""
     return ALL_CHECKS
 
 

@@ -182,7 +182,8 @@ class Check:
     # --- to implement ---------------------------------------------------------------------------
     def run(self, snapshot: Snapshot, ctx: CheckContext) -> Iterable[Finding | Subject | list[Subject]]:
         """Yield every subject examined (one by one, or a ``list`` of them at once: big captures
-        have tens of thousands), and a finding for each problem."""
+        have tens of thousands), and a finding for each problem.
+        """
         raise NotImplementedError
 
     # --- helpers --------------------------------------------------------------------------------
@@ -241,6 +242,13 @@ def _validate(cls: type[Check]) -> None:
     for attr in ("code", "name", "severity", "title", "message"):
         if getattr(cls, attr, None) is None:
             raise CheckDefinitionError(f"{where}: missing ClassVar {attr!r}")
+    _validate_identity(cls, where)
+    _validate_texts(cls, where)
+    _validate_declarations(cls, where)
+
+
+def _validate_identity(cls: type[Check], where: str) -> None:
+    """Code, slug (its area must match the code's) and severity."""
     match = CODE_RE.match(cls.code)
     if match is None:
         raise CheckDefinitionError(f"{where}: code {cls.code!r} is not ML + 4 digits")
@@ -252,6 +260,10 @@ def _validate(cls: type[Check]) -> None:
                                    f"{AREAS[match.group(1)]} for code {cls.code}")
     if not isinstance(cls.severity, Severity):
         raise CheckDefinitionError(f"{where}: severity must be a Severity")
+
+
+def _validate_texts(cls: type[Check], where: str) -> None:
+    """Title, message template and the docstring's summary and sections."""
     if not cls.title.strip() or len(cls.title) > 80 or cls.title.endswith("."):
         raise CheckDefinitionError(f"{where}: title must be one short line without a final period")
     if not cls.message.strip():
@@ -264,6 +276,10 @@ def _validate(cls: type[Check]) -> None:
                                    f"{', '.join('## ' + s for s in DOC_SECTIONS)} in that order (has {sections})")
     if not cls.summary():
         raise CheckDefinitionError(f"{where}: the docstring needs a one-line summary first")
+
+
+def _validate_declarations(cls: type[Check], where: str) -> None:
+    """Declared inputs, superseded codes and options."""
     unknown = [i for i in cls.inputs if i not in INPUTS]
     if unknown:
         raise CheckDefinitionError(f"{where}: unknown inputs {unknown} (known: {sorted(INPUTS)})")

@@ -93,6 +93,7 @@ def show_secrets_option(func: F) -> F:
 
 
 def emit_json(value: Any) -> None:
+    """Print ``value`` as meshlens' JSON (2-space indent) on stdout."""
     from meshlens.render.jsonout import dumps
 
     click.echo(dumps(value))

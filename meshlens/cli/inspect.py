@@ -35,7 +35,8 @@ def inspect(source: str, output: str) -> None:
 def query(source: str, expression: str, show_secrets: bool) -> None:
     """Print the values matching a JSONPath EXPRESSION in SOURCE's raw JSON (as a JSON list).
 
-    Private key material prints as Envoy's [redacted] unless --show-secrets."""
+    Private key material prints as Envoy's [redacted] unless --show-secrets.
+    """
     from meshlens.analysis.query import query as run_query
 
     emit_json(run_query(source, expression, show_secrets=show_secrets))

@@ -114,7 +114,7 @@ class MeshGraph:
             self.nx.add_node(dst, kind=dst.kind, name=dst.name, missing=True, reason=reason)
         self._edge(src, dst, relation, dangling=True)
 
-    def _build(self) -> None:
+    def _build(self) -> None:  # noqa: C901 - one pass adding every kind of node and edge
         idx = self._index
         refs = idx.refs
         for res in self.proxy.listeners:

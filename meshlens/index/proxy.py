@@ -140,7 +140,7 @@ class ProxyIndex:
     _statuses: dict[str, ClusterStatus] | None = field(default=None, repr=False)
 
     @classmethod
-    def build(cls, proxy: EnvoyProxy) -> ProxyIndex:
+    def build(cls, proxy: EnvoyProxy) -> ProxyIndex:  # noqa: C901 - one walk over every resource kind
         """Index ``proxy`` (use :func:`index_for`, which builds it once per proxy)."""
         idx = cls(proxy)
         idx.own_ips = tuple(norm_ip(ip) for ip in proxy.ips)
@@ -285,7 +285,7 @@ class ProxyIndex:
         return found
 
     # --- service name resolution (what a sidecar's DNS would answer) ---------------------------
-    def host_vips(self) -> dict[str, list[str]]:
+    def host_vips(self) -> dict[str, list[str]]:  # noqa: C901 - two sources of VIPs, each with its rules
         """Service FQDN -> VIPs, read from RDS virtual-host domains and TCP listener names."""
         if self._host_vips is not None:
             return self._host_vips

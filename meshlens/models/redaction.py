@@ -53,7 +53,8 @@ _KEY_MARKER = b"PRIVATE KEY-----"
 
 def _b64_markers(marker: bytes) -> tuple[str, ...]:
     """The base64 text ``marker`` becomes at each of the three byte alignments (only the characters
-    that depend on ``marker`` alone): a base64 string holds ``marker`` only if it holds one of them."""
+    that depend on ``marker`` alone): a base64 string holds ``marker`` only if it holds one of them.
+    """
     out = []
     for align in range(3):
         encoded = base64.b64encode(b"\0" * align + marker).decode()
@@ -77,7 +78,8 @@ def _b64_holds_key(text: str) -> bool:
 
 def redact_string(value: str) -> str:
     """``value`` with PEM private key blocks replaced; a base64 value holding one becomes base64 of
-    ``[redacted]`` (as Envoy writes a redacted ``inline_bytes``)."""
+    ``[redacted]`` (as Envoy writes a redacted ``inline_bytes``).
+    """
     if "PRIVATE KEY-----" in value:
         value = _PEM_KEY.sub(REDACTED, value)
     if len(value) >= 120 and _B64_VALUE.match(value) and _b64_holds_key(value):
@@ -87,7 +89,8 @@ def redact_string(value: str) -> str:
 
 def redact_text(text: str) -> str:
     """Printed text (JSON, YAML, a table, HTML) with every PEM private key block and every base64
-    token that decodes to one replaced: the last net under every output path."""
+    token that decodes to one replaced: the last net under every output path.
+    """
     if "PRIVATE KEY-----" in text:
         text = _PEM_KEY.sub(REDACTED, text)
     if not any(m in text for m in _B64_KEY_MARKERS):
@@ -176,40 +179,49 @@ class _Walker:
         elif type_name == ANY:
             type_name = None
         plan = self._plan(type_name) if type_name else None
-        changed: dict[str, Any] = {}
-        if plan is None:  # a tree of unknown type: every key, sensitive by the field that holds it
-            hidden = self.by_parent.get(parent or "", frozenset())
-            for key, value in obj.items():
-                if key in hidden or key in ALWAYS_SENSITIVE:
-                    new = _blank(value, key)
-                elif isinstance(value, (dict, list, str)):
-                    new = self.walk(value, None, key)
-                else:
-                    continue
-                if new is not value and new != value:
-                    changed[key] = new
-        else:
-            keys = obj.keys()
-            for key in (keys & plan.interesting) | (keys - plan.known):
-                value = obj[key]
-                if key in plan.hidden or key in ALWAYS_SENSITIVE:
-                    new = _blank(value, key)
-                elif key in plan.descend:
-                    child, is_map = plan.descend[key]
-                    if is_map and isinstance(value, dict):
-                        entries = {k: self.walk(v, child, key) for k, v in value.items()}
-                        new = value if all(entries[k] is v for k, v in value.items()) else _same_kind(value, entries)
-                    else:
-                        new = self.walk(value, child, key)
-                elif isinstance(value, (dict, list, str)):  # a key the type does not have
-                    new = self.walk(value, None, key)
-                else:
-                    continue
-                if new is not value and new != value:
-                    changed[key] = new
+        changed = self._untyped(obj, parent) if plan is None else self._typed(obj, plan)
         if not changed:
             return obj
         return _same_kind(obj, {k: changed.get(k, v) for k, v in obj.items()})
+
+    def _untyped(self, obj: dict[str, Any], parent: str | None) -> dict[str, Any]:
+        """A dict of unknown type: every key, sensitive by the field that holds it."""
+        hidden = self.by_parent.get(parent or "", frozenset())
+        changed: dict[str, Any] = {}
+        for key, value in obj.items():
+            if key in hidden or key in ALWAYS_SENSITIVE:
+                new = _blank(value, key)
+            elif isinstance(value, (dict, list, str)):
+                new = self.walk(value, None, key)
+            else:
+                continue
+            if new is not value and new != value:
+                changed[key] = new
+        return changed
+
+    def _typed(self, obj: dict[str, Any], plan: _Plan) -> dict[str, Any]:
+        """A message of a known type: only the keys that can hold something to redact."""
+        changed: dict[str, Any] = {}
+        keys = obj.keys()
+        for key in (keys & plan.interesting) | (keys - plan.known):
+            value = obj[key]
+            if key in plan.hidden or key in ALWAYS_SENSITIVE:
+                new = _blank(value, key)
+            elif key in plan.descend:
+                new = self._field(value, key, *plan.descend[key])
+            elif isinstance(value, (dict, list, str)):  # a key the type does not have
+                new = self.walk(value, None, key)
+            else:
+                continue
+            if new is not value and new != value:
+                changed[key] = new
+        return changed
+
+    def _field(self, value: Any, key: str, child: str | None, is_map: bool) -> Any:
+        if not (is_map and isinstance(value, dict)):
+            return self.walk(value, child, key)
+        entries = {k: self.walk(v, child, key) for k, v in value.items()}
+        return value if all(entries[k] is v for k, v in value.items()) else _same_kind(value, entries)
 
 
 _PATH_KEY = re.compile(r"\.([A-Za-z_@][\w@]*)|\[['\"]([^'\"]+)['\"]\]")
@@ -217,7 +229,8 @@ _PATH_KEY = re.compile(r"\.([A-Za-z_@][\w@]*)|\[['\"]([^'\"]+)['\"]\]")
 
 def redact_at(path: str, value: Any, *, show_secrets: bool = False) -> Any:
     """``value`` found at JSONPath ``path`` (``$.generic_secret.secret``) of a resource, redacted:
-    wholly when the path runs through a sensitive field, else as a tree held by the path's last field."""
+    wholly when the path runs through a sensitive field, else as a tree held by the path's last field.
+    """
     if show_secrets:
         return value
     keys = [a or b for a, b in _PATH_KEY.findall(path)]
@@ -231,7 +244,8 @@ def redact_at(path: str, value: Any, *, show_secrets: bool = False) -> Any:
 def redact_tree(tree: Any, *, show_secrets: bool = False, parent: str | None = None) -> Any:
     """The JSON ``tree`` with private key material redacted: ``tree`` itself when there is none
     (never modified), else a copy sharing the unchanged parts; ``show_secrets`` returns ``tree``.
-    ``parent`` names the field that holds ``tree`` when it is part of a larger document."""
+    ``parent`` names the field that holds ``tree`` when it is part of a larger document.
+    """
     if show_secrets:
         return tree
     try:  # one C-speed pass tells whether key text may be anywhere; most trees hold none

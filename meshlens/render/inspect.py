@@ -37,6 +37,7 @@ def _proxy_block(p: ProxySummary) -> list[str]:
 
 
 def render_summary(s: Summary) -> str:
+    """The ``meshlens inspect`` text of a Summary: kind, source, proxies with versions and counts."""
     lines = [f"kind:     {s.kind}", f"source:   {s.source}"]
     if len(s.proxies) == 1:
         lines.extend(_proxy_block(s.proxies[0]))

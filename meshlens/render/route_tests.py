@@ -9,6 +9,7 @@ from meshlens.render.trace import render_trace
 
 
 def render_text(report: RouteTestReport) -> str:
+    """Route test results as text: PASS/FAIL per test, mismatches and the failing traces."""
     lines: list[str] = []
     for r in report.results:
         if r.passed:
@@ -30,6 +31,7 @@ def render_text(report: RouteTestReport) -> str:
 
 
 def render_junit(report: RouteTestReport) -> str:
+    """Route test results as a JUnit XML testsuite (one testcase per test)."""
     suite = ET.Element("testsuite", name="meshlens.route-tests", tests=str(len(report.results)),
                        failures=str(report.failed), errors="0", skipped="0")
     for r in report.results:

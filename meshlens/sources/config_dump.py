@@ -52,6 +52,7 @@ _ADMIN_PREFIXES = ("envoy.admin.v3.", "envoy.admin.v2alpha.")
 
 
 def sniff(doc: Document) -> bool:
+    """True when ``doc`` is an Envoy ``/config_dump`` (a ``configs`` list of admin ``@type`` sections)."""
     data = doc.data
     if not isinstance(data, dict) or not isinstance(data.get("configs"), list):
         return False
@@ -320,6 +321,7 @@ _SECTIONS = {
 
 
 def load(doc: Document, builder: SnapshotBuilder) -> None:
+    """Load an Envoy ``/config_dump`` into ``builder``: one proxy, its sections by ``@type``."""
     data: dict[str, Any] = doc.data
     configs: list[dict[str, Any]] = data["configs"]
     proxy = builder.envoy(doc)

@@ -200,7 +200,8 @@ def _is_tar(data: bytes) -> bool:
 
 def _from_tar(data: bytes, file: str, budget: Budget) -> Iterator[Document]:
     """Documents of a tar archive; a member that cannot be read is an 'unreadable' document, and a
-    truncated archive keeps the members read before the damage."""
+    truncated archive keeps the members read before the damage.
+    """
     try:
         tar = tarfile.open(fileobj=io.BytesIO(data), mode="r:*")  # noqa: SIM115 - closed by the with below
     except tarfile.TarError as exc:
@@ -253,7 +254,8 @@ def _member_documents(body: bytes, location: Location, group: str, mtime: float 
 
 def _from_directory(root: Path, budget: Budget) -> Iterator[Document]:
     """Documents of the regular files under ``root``; symlinks are followed only to regular files
-    inside the tree (never to devices, FIFOs or files elsewhere), and what is skipped is said."""
+    inside the tree (never to devices, FIFOs or files elsewhere), and what is skipped is said.
+    """
     real_root = os.path.realpath(root)
     for dirpath, dirnames, filenames in os.walk(root):  # never descends into symlinked directories
         dirnames.sort()

@@ -26,6 +26,8 @@ DEGRADED = ("DEGRADED",)
 
 @dataclass
 class EndpointVerdict:
+    """The endpoints a cluster would send to, with why, notes, and whether the capture could tell."""
+
     endpoints: list[EndpointInfo] = field(default_factory=list)
     why: str = ""
     notes: list[str] = field(default_factory=list)
@@ -64,7 +66,8 @@ def _assignment(proxy: EnvoyProxy, idx: ProxyIndex, res: ClusterResource) -> tup
     return cluster.load_assignment, f"{kind} cluster load_assignment"
 
 
-def endpoint_verdict(proxy: EnvoyProxy, idx: ProxyIndex, res: ClusterResource) -> EndpointVerdict:
+def endpoint_verdict(proxy: EnvoyProxy, idx: ProxyIndex, res: ClusterResource) -> EndpointVerdict:  # noqa: C901 - by discovery type
+    """The endpoints of cluster ``res`` with their health (EDS, static hosts or ``/clusters`` runtime state)."""
     cluster = res.config
     kind = cluster.discovery_type
     if kind == "ORIGINAL_DST":

@@ -44,6 +44,8 @@ class Downstream:
 
 @dataclass(frozen=True)
 class Prepared:
+    """The request as the HTTP connection manager hands it to routing, and whether it counts as internal."""
+
     request: Request
     internal: bool
 

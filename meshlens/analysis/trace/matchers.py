@@ -48,12 +48,13 @@ def string_verdict(m: StringMatcher, value: str) -> Maybe:
 
 def string_match(m: StringMatcher, value: str) -> Result:
     """``type.matcher.v3.StringMatcher`` against ``value`` (a regex meshlens cannot evaluate: False, and
-    ``why`` says it is not understood)."""
+    ``why`` says it is not understood).
+    """
     ok, why = string_verdict(m, value)
     return ok is True, why
 
 
-def header_verdict(m: HeaderMatcher, request: Request) -> Maybe:
+def header_verdict(m: HeaderMatcher, request: Request) -> Maybe:  # noqa: C901 - HeaderMatcher's cases, as Envoy lists them
     """One ``HeaderMatcher`` against the request (None: a regex meshlens cannot evaluate)."""
     value = request.header(m.name)
     if value is None and m.treat_missing_header_as_empty:

@@ -88,7 +88,8 @@ _SCRIPT_NAMES = {"Han": ("CJK UNIFIED IDEOGRAPH", "CJK COMPATIBILITY IDEOGRAPH")
 @lru_cache(maxsize=64)
 def _unicode_ranges(name: str) -> Ranges:
     r"""The code points of RE2's ``\p{name}``: a general category from ``unicodedata``, or a script
-    approximated by character names (GREEK ..., CYRILLIC ...)."""
+    approximated by character names (GREEK ..., CYRILLIC ...).
+    """
     if name == "Any":
         return ((0, 0x10FFFF),)
     if len(name) <= 2 and name[:1] in "CLMNPSZ" and name[1:] in ("", *"cdefiklmnopstu"):
@@ -165,7 +166,8 @@ def translate_re2(pattern: str) -> str:
     r"""RE2 ``pattern`` in Python ``re`` syntax (compile with ``re.ASCII``: RE2's \d \w \s \b are ASCII).
 
     Raises ``RegexNotUnderstood`` for RE2 constructs Python cannot express and for Python-only syntax
-    RE2 rejects (lookaround, backreferences, possessive and atomic forms)."""
+    RE2 rejects (lookaround, backreferences, possessive and atomic forms).
+    """
     out: list[str] = []
     i, n = 0, len(pattern)
     in_class = class_start = False

@@ -52,13 +52,16 @@ def path_match(match: RouteMatch, request: Request) -> Result:
 
 def is_grpc(content_type: str | None) -> bool:
     """Envoy's gRPC test: content-type exactly ``application/grpc`` or starting ``application/grpc+``
-    (so not ``application/grpc-web+proto``)."""
+    (so not ``application/grpc-web+proto``).
+    """
     value = content_type or ""
     return value == "application/grpc" or value.startswith("application/grpc+")
 
 
 @dataclass
 class RouteVerdict:
+    """Whether a route's match accepts the request, why, and whether meshlens could evaluate it."""
+
     matched: bool
     why: str
     notes: list[str] = field(default_factory=list)
@@ -77,7 +80,7 @@ def _tls_flag(tls: dict[str, object], key: str) -> bool | None:
     return None if value is None else bool(value)
 
 
-def route_match(route: Route, request: Request) -> RouteVerdict:
+def route_match(route: Route, request: Request) -> RouteVerdict:  # noqa: C901 - Envoy's match steps in its order, in one place
     """Whether ``route`` matches ``request``: path, then headers, query parameters, and the rest."""
     match = route.match
     ok, why = _path_match(match, request)

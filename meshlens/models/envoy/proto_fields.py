@@ -100,7 +100,8 @@ def _sensitive_table() -> dict[str, frozenset[str]]:
 
 def sensitive_fields(type_name: str) -> frozenset[str]:
     """The fields of ``type_name`` Envoy's API marks sensitive (both spellings); Envoy prints them
-    as ``[redacted]``."""
+    as ``[redacted]``.
+    """
     return _sensitive_table().get(type_name, frozenset())
 
 
@@ -131,7 +132,8 @@ def sensitive_holders() -> dict[str, frozenset[str]]:
 @lru_cache(maxsize=1)
 def _reaching() -> frozenset[str]:
     """Message types whose subtree can hold a sensitive field or an ``Any`` (whose payload can),
-    following message fields but not ``google.protobuf.Struct`` data (no fields of Envoy's API)."""
+    following message fields but not ``google.protobuf.Struct`` data (no fields of Envoy's API).
+    """
     holders = set(_sensitive_table())
     children: dict[str, set[str]] = {}
     for type_name in _raw_table():

@@ -156,6 +156,8 @@ class Resource(Generic[M]):
 
 
 class ListenerResource(Resource[Listener]):
+    """A listener of the capture (static, active, warming, draining or rejected) with its typed config."""
+
     KIND = "listener"
     XDS = "LDS"
     MODEL = Listener
@@ -173,6 +175,8 @@ class ListenerResource(Resource[Listener]):
 
 
 class ClusterResource(Resource[Cluster]):
+    """A cluster of the capture (static, active, warming or rejected) with its typed config."""
+
     KIND = "cluster"
     XDS = "CDS"
     MODEL = Cluster
@@ -198,6 +202,8 @@ class ClusterResource(Resource[Cluster]):
 
 
 class RouteConfigResource(Resource[RouteConfiguration]):
+    """A route configuration of the capture (static or dynamic) with its typed config."""
+
     KIND = "route_config"
     XDS = "RDS"
     MODEL = RouteConfiguration
@@ -235,6 +241,8 @@ class EndpointResource(Resource[ClusterLoadAssignment]):
 
 
 class SecretResource(Resource[Secret]):
+    """An SDS secret of the capture with its typed config and parsed certificates."""
+
     KIND = "secret"
     XDS = "SDS"
     MODEL = Secret
@@ -272,6 +280,8 @@ class SecretResource(Resource[Secret]):
 
 
 class EcdsResource(Resource[TypedExtensionConfig]):
+    """An extension config delivered by ECDS (typed config by ``@type``)."""
+
     KIND = "ecds"
     XDS = "ECDS"
     MODEL = TypedExtensionConfig

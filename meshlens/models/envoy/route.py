@@ -10,6 +10,8 @@ from meshlens.models.envoy.core import DataSource, Metadata, RegexMatcher, Strin
 
 
 class Int64Range(MeshModel):
+    """Envoy's ``type.v3.Int64Range``: ``[start, end)``."""
+
     start: int = 0
     end: int = 0
 
@@ -31,17 +33,23 @@ class HeaderMatcher(MeshModel):
 
 
 class QueryParameterMatcher(MeshModel):
+    """Envoy's ``config.route.v3.QueryParameterMatcher``: a query parameter by name and value."""
+
     name: str = ""
     string_match: StringMatcher | None = None
     present_match: bool | None = None
 
 
 class RuntimeFractionalPercent(MeshModel):
+    """Envoy's ``config.core.v3.RuntimeFractionalPercent``: a default percentage and its runtime key."""
+
     default_value: dict[str, Any] = {}
     runtime_key: str = ""
 
 
 class RouteMatch(MeshModel):
+    """Envoy's ``config.route.v3.RouteMatch``: path specifier, headers, query parameters and options."""
+
     prefix: str | None = None
     path: str | None = None
     safe_regex: RegexMatcher | None = None
@@ -67,6 +75,8 @@ class RouteMatch(MeshModel):
 
 
 class ClusterWeight(MeshModel):
+    """Envoy's ``WeightedCluster.ClusterWeight``: one cluster of a weighted split."""
+
     name: str = ""
     cluster_header: str | None = None
     weight: int | None = None
@@ -74,6 +84,8 @@ class ClusterWeight(MeshModel):
 
 
 class WeightedCluster(MeshModel):
+    """Envoy's ``config.route.v3.WeightedCluster``: clusters with weights."""
+
     clusters: list[ClusterWeight] = []
     total_weight: int | None = None
     runtime_key_prefix: str | None = None
@@ -81,6 +93,8 @@ class WeightedCluster(MeshModel):
 
 
 class RouteAction(MeshModel):
+    """Envoy's ``config.route.v3.RouteAction``: where a route sends the request and how."""
+
     cluster: str | None = None
     cluster_header: str | None = None
     weighted_clusters: WeightedCluster | None = None
@@ -99,6 +113,8 @@ class RouteAction(MeshModel):
 
 
 class RedirectAction(MeshModel):
+    """Envoy's ``config.route.v3.RedirectAction``: the redirect a route answers with."""
+
     https_redirect: bool | None = None
     scheme_redirect: str | None = None
     host_redirect: str | None = None
@@ -122,16 +138,22 @@ class RedirectAction(MeshModel):
 
 
 class DirectResponseAction(MeshModel):
+    """Envoy's ``config.route.v3.DirectResponseAction``: a status (and body) answered directly."""
+
     status: int = 0
     body: DataSource | None = None
 
 
 class Decorator(MeshModel):
+    """Envoy's ``config.route.v3.Decorator``: the route's operation name for tracing."""
+
     operation: str = ""
     propagate: bool | None = None
 
 
 class Route(MeshModel):
+    """Envoy's ``config.route.v3.Route``: a match and one action (route, redirect or direct response)."""
+
     name: str = ""
     match: RouteMatch = RouteMatch()
     route: RouteAction | None = None
@@ -157,6 +179,8 @@ class Route(MeshModel):
 
 
 class VirtualHost(MeshModel):
+    """Envoy's ``config.route.v3.VirtualHost``: domains and their routes, in order."""
+
     name: str = ""
     domains: list[str] = []
     routes: list[Route] = []
@@ -168,6 +192,8 @@ class VirtualHost(MeshModel):
 
 
 class RouteConfiguration(MeshModel):
+    """Envoy's ``config.route.v3.RouteConfiguration``: virtual hosts and options."""
+
     name: str = ""
     virtual_hosts: list[VirtualHost] = []
     validate_clusters: bool | None = None

@@ -62,6 +62,7 @@ def _is_passthrough(route: dict[str, Any]) -> bool:
 
 
 def sorted_route_configs(proxy: EnvoyProxy) -> list[Any]:
+    """Active and static route configurations in istioctl's order (numeric names first, by Go's sort)."""
     configs = by_state(proxy.route_configs, "active", "static")
 
     def less(a: Any, b: Any) -> bool:

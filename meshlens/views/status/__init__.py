@@ -72,7 +72,8 @@ class ProxyStatusRow(BaseModel):
 
 def _istiod_state(source: Any) -> tuple[IstiodState, int | None, str | None]:
     """(istiod state, capture time in epoch ns or None, origin) of a Snapshot, an IstiodState, or
-    anything :func:`meshlens.load` takes."""
+    anything :func:`meshlens.load` takes.
+    """
     if isinstance(source, IstiodState):
         return source, None, None
     if not isinstance(source, Snapshot):
