@@ -1,7 +1,9 @@
 """meshlens: offline analysis of captured Envoy and Istio ztunnel state.
 
 The public names are imported on first use (PEP 562), so ``meshlens`` and its command line start fast:
-diff pulls in deepdiff, checks and views their own modules, only when asked for.
+diff pulls in deepdiff, checks and views their own modules, only when asked for. The package's
+layers (cli, render, views/analysis/checks, index, sources, encoding, models, errors) are mapped in
+README's Layout section; imports only point down them.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ if TYPE_CHECKING:
     from meshlens.analysis.diff import diff
     from meshlens.analysis.drift_model import Drift
     from meshlens.analysis.istioctl_compare import IstioctlComparison, compare_istioctl
+    from meshlens.analysis.query import query
     from meshlens.analysis.trace import trace
     from meshlens.analysis.trace.model import Trace
     from meshlens.checks import list_checks
@@ -32,6 +35,7 @@ if TYPE_CHECKING:
     from meshlens.sources import load
     from meshlens.sources.many import load_many
     from meshlens.summary import Summary, inspect
+    from meshlens.views import view
     from meshlens.views.base import Table
 
 _LAZY = {
@@ -57,7 +61,9 @@ _LAZY = {
     "list_checks": "meshlens.checks",
     "load": "meshlens.sources",
     "load_many": "meshlens.sources.many",
+    "query": "meshlens.analysis.query",
     "trace": "meshlens.analysis.trace",
+    "view": "meshlens.views",
 }
 
 
@@ -132,5 +138,7 @@ __all__ = [
     "list_checks",
     "load",
     "load_many",
+    "query",
     "trace",
+    "view",
 ]
