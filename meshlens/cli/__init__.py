@@ -8,6 +8,7 @@ from meshlens.cli.check import check, checks, explain
 from meshlens.cli.diff import diff
 from meshlens.cli.graph import graph
 from meshlens.cli.inspect import inspect, query
+from meshlens.cli.logs import logs
 from meshlens.cli.pc import proxy_config
 from meshlens.cli.ps import proxy_status
 from meshlens.cli.route_tests import test_routes
@@ -26,5 +27,6 @@ main.add_command(proxy_config, "proxy-config", aliases=("pc",))
 main.add_command(check)
 main.add_command(checks, aliases=("list-checks",))
 main.add_command(explain)
+main.add_command(logs)
 
 __all__ = ["main"]
