@@ -12,6 +12,7 @@ from meshlens.cli.logs import logs
 from meshlens.cli.pc import proxy_config
 from meshlens.cli.ps import proxy_status
 from meshlens.cli.route_tests import test_routes
+from meshlens.cli.router_check import router_check
 from meshlens.cli.trace import trace
 from meshlens.cli.zc import ztunnel_config
 
@@ -21,6 +22,7 @@ main.add_command(trace)
 main.add_command(diff)
 main.add_command(graph)
 main.add_command(test_routes)
+main.add_command(router_check)
 main.add_command(ztunnel_config, "ztunnel-config", aliases=("zc",))
 main.add_command(proxy_status, "proxy-status", aliases=("ps",))
 main.add_command(proxy_config, "proxy-config", aliases=("pc",))
