@@ -59,9 +59,11 @@ AREAS: Mapping[str, tuple[str, ...]] = {
     "4": ("clusters", "endpoints"),
     "5": ("sync", "drift"),
     "6": ("ztunnel",),
+    "7": ("logs",),
 }
 AREA_TITLES: Mapping[str, str] = {"0": "load", "1": "certificates", "2": "listeners", "3": "routes",
-                                  "4": "clusters and endpoints", "5": "drift and sync", "6": "ztunnel"}
+                                  "4": "clusters and endpoints", "5": "drift and sync", "6": "ztunnel",
+                                  "7": "ztunnel logs"}
 DOC_SECTIONS = ("What it checks", "Why it matters", "Example", "How to fix")
 CODE_RE = re.compile(r"^ML(\d)\d{3}$")
 SLUG_RE = re.compile(r"^([a-z]+)\.[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -127,6 +129,7 @@ INPUTS: Mapping[str, tuple[InputTest, str]] = {
     "several_proxies": (lambda s, c: len(s.proxies) + sum(1 for z in s.ztunnels if z.certificates) > 1,
                         "one proxy in the capture: nothing to compare its trust roots with"),
     "ztunnel": (lambda s, c: bool(s.ztunnels), "the capture holds no ztunnel"),
+    "logs": (lambda s, c: any(hasattr(log, "access") for log in s.logs), "no ztunnel log among the inputs"),
     "istiod": (lambda s, c: s.istiod is not None and bool(s.istiod.sync),
                "no istiod sync status (syncz) in the capture"),
     "intended": (lambda s, c: c.intended is not None, "no intended capture given (--intended FILE)"),
