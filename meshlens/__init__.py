@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from meshlens.analysis.diff import diff
     from meshlens.analysis.drift_model import Drift
     from meshlens.analysis.istioctl_compare import IstioctlComparison, compare_istioctl
+    from meshlens.analysis.query import query
     from meshlens.analysis.trace import trace
     from meshlens.analysis.trace.model import Trace
     from meshlens.checks import list_checks
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from meshlens.sources import load
     from meshlens.sources.many import load_many
     from meshlens.summary import Summary, inspect
+    from meshlens.views import view
     from meshlens.views.base import Table
 
 _LAZY = {
@@ -59,7 +61,9 @@ _LAZY = {
     "list_checks": "meshlens.checks",
     "load": "meshlens.sources",
     "load_many": "meshlens.sources.many",
+    "query": "meshlens.analysis.query",
     "trace": "meshlens.analysis.trace",
+    "view": "meshlens.views",
 }
 
 
@@ -134,5 +138,7 @@ __all__ = [
     "list_checks",
     "load",
     "load_many",
+    "query",
     "trace",
+    "view",
 ]

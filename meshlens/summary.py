@@ -12,7 +12,7 @@ from meshlens.models.base import LoadFinding
 from meshlens.models.result import Result
 from meshlens.models.snapshot import EnvoyProxy, Snapshot
 from meshlens.models.ztunnel import Ztunnel
-from meshlens.sources import load
+from meshlens.sources.coerce import Source, as_snapshot
 
 # counts key -> EnvoyProxy attribute
 RESOURCE_LISTS = {"listeners": "listeners", "clusters": "clusters", "route_configs": "route_configs",
@@ -165,6 +165,10 @@ def summarize(snapshot: Snapshot) -> Summary:
     )
 
 
-def inspect(source: Any) -> Summary:
-    """Load ``source`` and summarize what it holds (the library side of ``meshlens inspect``)."""
-    return summarize(load(source))
+def inspect(source: Source) -> Summary:
+    """Summarize what ``source`` holds (the library side of ``meshlens inspect``).
+
+    ``source`` is a path, bytes, a parsed dict, ``"-"``, a list of paths, or a loaded ``Snapshot``,
+    ``EnvoyProxy`` or ``Ztunnel``.
+    """
+    return summarize(as_snapshot(source))

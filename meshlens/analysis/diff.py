@@ -28,7 +28,7 @@ from deepdiff.helper import CannotCompare
 from meshlens.analysis.drift_model import STATUS_ORDER, Change, Drift, ResourceDrift
 from meshlens.errors import UsageError
 from meshlens.models.envoy.resources import Resource
-from meshlens.models.snapshot import EnvoyProxy, Snapshot
+from meshlens.models.snapshot import EnvoyProxy
 
 TYPES = {"CDS": ("clusters", "clusters"), "LDS": ("listeners", "listeners"), "RDS": ("route_configs", "routes"),
          "EDS": ("endpoints", "endpoints"), "SDS": ("secrets", "secrets"), "ECDS": ("ecds", "ecds")}
@@ -52,10 +52,9 @@ _IDENT = re.compile(r"^[A-Za-z_@][\w@]*$")
 def _proxy(value: Any, side: str) -> EnvoyProxy:
     if isinstance(value, EnvoyProxy):
         return value
-    if not isinstance(value, Snapshot):
-        from meshlens.sources import load
+    from meshlens.sources.coerce import as_snapshot
 
-        value = load(value)
+    value = as_snapshot(value)
     if len(value.proxies) != 1:
         raise UsageError(f"the {side} capture holds {len(value.proxies)} Envoy proxies; diff takes one proxy each side")
     return value.proxies[0]

@@ -29,7 +29,7 @@ from meshlens.analysis.trace import trace
 from meshlens.analysis.trace.model import Trace
 from meshlens.errors import LoadError
 from meshlens.models.snapshot import EnvoyProxy, Snapshot
-from meshlens.sources import load
+from meshlens.sources.coerce import as_snapshot
 from meshlens.sources.read import read_source
 
 EXPECT_KEYS = ("disposition", "listener", "filter_chain", "route_config", "virtual_host", "route", "cluster",
@@ -194,7 +194,7 @@ def run_route_tests(tests_source: Any, dump: Any, *, proxy: str | None = None) -
         snapshot: Snapshot | None = None
         default_proxy: EnvoyProxy | None = dump
     else:
-        snapshot = dump if isinstance(dump, Snapshot) else load(dump)
+        snapshot = as_snapshot(dump)
         default_proxy = snapshot.proxy(proxy) if proxy or len(snapshot.proxies) == 1 else None
     results: list[RouteTestResult] = []
     hit: set[tuple[str, str, str]] = set()

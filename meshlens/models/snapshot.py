@@ -75,6 +75,9 @@ class EnvoyProxy:
     logs: list[Any] = field(default_factory=list)
     captured_at: datetime | None = None
     sources: list[SourceInfo] = field(default_factory=list)
+    # The load findings (ML0xxx) about this proxy, so that a proxy handed on its own keeps them;
+    # the snapshot's ``findings`` holds them too.
+    load_findings: list[LoadFinding] = field(default_factory=list, repr=False)
     # Facts derived from the resources (reference index, graph, ...), each built once on first use
     # by the layer that declares it (see meshlens.models.derived); never part of equality or repr.
     derived: DerivedFacts = field(default_factory=DerivedFacts, repr=False, compare=False)

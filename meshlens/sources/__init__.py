@@ -7,6 +7,7 @@ the order of :data:`LOADERS`; the first whose ``sniff`` is true loads the docume
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from meshlens._gc import gc_held
@@ -116,7 +117,7 @@ def load(source: Any, *, max_bytes: int | str | None = None) -> Snapshot:
 
 def _load(source: Any, max_bytes: int | str | None = None) -> Snapshot:
     docs, is_collection = read_source(source, max_bytes=parse_size(max_bytes) if max_bytes is not None else None)
-    origin = source if isinstance(source, str) else f"<{type(source).__name__}>"
+    origin = os.fspath(source) if isinstance(source, (str, os.PathLike)) else f"<{type(source).__name__}>"
     builder = SnapshotBuilder(origin=str(origin))
     if is_collection:
         bugreport.load_collection(docs, builder, load_document)

@@ -37,7 +37,7 @@ from meshlens.index.addresses import is_ip, norm_ip
 from meshlens.index.proxy import ProxyIndex, index_for
 from meshlens.models.envoy.listener import FilterChain, HttpConnectionManager, Listener, TcpProxy
 from meshlens.models.envoy.route import Route, RouteConfiguration, VirtualHost
-from meshlens.models.snapshot import EnvoyProxy, Snapshot
+from meshlens.models.snapshot import EnvoyProxy
 
 PASSTHROUGH_CLUSTERS = ("PassthroughCluster", "InboundPassthroughCluster", "InboundPassthroughClusterIpv4",
                         "InboundPassthroughClusterIpv6", "AllowAnyDynamicDNSCluster")
@@ -46,13 +46,9 @@ ALPN = {"1.0": ("http/1.0",), "1.1": ("http/1.1",), "2": ("h2c",), "h2c": ("h2c"
 
 
 def _resolve_proxy(target: Any, name: str | None) -> EnvoyProxy:
-    if isinstance(target, EnvoyProxy):
-        return target
-    if isinstance(target, Snapshot):
-        return target.proxy(name)
-    from meshlens.sources import load  # a path, bytes or dict: load it first
+    from meshlens.sources.coerce import as_proxy  # a source is loaded; a loaded object is used as it is
 
-    return load(target).proxy(name)
+    return as_proxy(target, name)
 
 
 def _parse_addr(value: str, what: str, need_port: bool) -> tuple[str, int | None]:

@@ -32,7 +32,6 @@ from meshlens.encoding.gojson import jsonpb_indent
 from meshlens.encoding.goyaml import go_yaml
 from meshlens.errors import UnsupportedDumpError, UsageError
 from meshlens.models.istiod import CDS, ECDS, EDS, LDS, RDS, IstiodState, ProxySync, SyncStatus, short_type
-from meshlens.models.snapshot import Snapshot
 from meshlens.sources.syncz import KIND as SYNCZ_KIND
 from meshlens.views.base import Table
 from meshlens.views.status import _response
@@ -76,10 +75,9 @@ def _istiod_state(source: Any) -> tuple[IstiodState, int | None, str | None]:
     """
     if isinstance(source, IstiodState):
         return source, None, None
-    if not isinstance(source, Snapshot):
-        from meshlens.sources import load
+    from meshlens.sources.coerce import as_snapshot
 
-        source = load(source)
+    source = as_snapshot(source)
     state = source.istiod
     origin = source.origin or None
     if state is None or not (state.sync or state.control_planes):
