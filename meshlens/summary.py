@@ -13,6 +13,7 @@ from meshlens.models.result import Result
 from meshlens.models.snapshot import EnvoyProxy, Snapshot
 from meshlens.models.ztunnel import Ztunnel
 from meshlens.sources.coerce import Source, as_snapshot
+from meshlens.sources.kinds import summarize_captures
 
 # counts key -> EnvoyProxy attribute
 RESOURCE_LISTS = {"listeners": "listeners", "clusters": "clusters", "route_configs": "route_configs",
@@ -32,6 +33,7 @@ class ProxySummary(BaseModel):
     endpoints: dict[str, int] | None  # lb endpoints: total, and from EDS; None without EDS section
     sections: list[str]
     companions: list[str]  # /clusters, /certs, /server_info, ... given beside the dump
+    captures: dict[str, str] = {}  # companion capture (/clusters) -> its registered summary line
 
 
 class ZtunnelSummary(BaseModel):
@@ -116,6 +118,7 @@ def summarize_proxy(proxy: EnvoyProxy) -> ProxySummary:
         if "endpoints" in proxy.sections else None,
         sections=sorted(proxy.sections),
         companions=companions,
+        captures=summarize_captures(proxy),
     )
 
 

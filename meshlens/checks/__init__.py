@@ -8,13 +8,13 @@ add it to that module's ``CHECKS``, add a case file under ``tests/checks/cases/`
 
 from __future__ import annotations
 
-from meshlens.checks import certs, drift, endpoints, listeners, load, routes, ztunnel
+from meshlens.checks import certs, clusters, drift, listeners, load, routes, ztunnel
 from meshlens.checks.base import Check, CheckContext, CheckDefinitionError, Severity, SkipCheck
 from meshlens.checks.retired import RETIRED
 from meshlens.errors import UsageError
 
 ALL_CHECKS: tuple[type[Check], ...] = tuple(sorted(
-    (*load.CHECKS, *certs.CHECKS, *listeners.CHECKS, *routes.CHECKS, *endpoints.CHECKS, *drift.CHECKS,
+    (*load.CHECKS, *certs.CHECKS, *listeners.CHECKS, *routes.CHECKS, *clusters.CHECKS, *drift.CHECKS,
      *ztunnel.CHECKS),
     key=lambda c: c.code,
 ))

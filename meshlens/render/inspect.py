@@ -33,6 +33,7 @@ def _proxy_block(p: ProxySummary) -> list[str]:
     lines.append("  " + extra)
     if p.companions:
         lines.append("  with: " + ", ".join(p.companions))
+    lines.extend(f"    {label}: {line}" for label, line in sorted(p.captures.items()))
     return lines
 
 

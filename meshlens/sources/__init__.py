@@ -2,7 +2,9 @@
 
 Each loader module has ``KIND`` (a short name shown by ``inspect``), ``sniff(doc) -> bool`` (does
 this document's *content* look like mine?) and ``load(doc, builder) -> None``. They are tried in
-the order of :data:`LOADERS`; the first whose ``sniff`` is true loads the document.
+the order of :data:`LOADERS`; the first whose ``sniff`` is true loads the document. Companion
+captures of an Envoy proxy (``/clusters``, ``/certs``, ...) are registered capture kinds
+(:data:`meshlens.sources.admin.CAPTURE_KINDS`, :mod:`meshlens.sources.kinds`).
 """
 
 from __future__ import annotations
