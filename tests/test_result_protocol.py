@@ -17,7 +17,7 @@ import meshlens as ml
 from meshlens.errors import MissingExtraError
 from meshlens.models.result import Result
 from meshlens.render.report import render as render_report
-from tests.conftest import REPO, SAMPLES
+from tests.conftest import FIXTURES, REPO, SAMPLES
 
 PP = SAMPLES / "envoy" / "productpage"
 DUMP = str(PP / "config_dump_include_eds.json")
@@ -39,10 +39,16 @@ def results() -> dict[str, Any]:
     }
     if finding is not None:
         out["Finding"] = finding
+    unhealthy = FIXTURES / "envoy" / "sidecar-unhealthy" / "config_dump_include_eds.json"
+    if unhealthy.exists():
+        from meshlens.analysis.route_tests import run_route_tests
+
+        out["RouteTestReport"] = run_route_tests(REPO / "tests" / "data" / "route_tests" / "unhealthy.yaml",
+                                                 str(unhealthy))
     return out
 
 
-KINDS = ["Table", "Trace", "Drift", "Report", "Summary", "IstioctlComparison", "Finding"]
+KINDS = ["Table", "Trace", "Drift", "Report", "Summary", "IstioctlComparison", "Finding", "RouteTestReport"]
 
 
 def _get(results: dict[str, Any], kind: str) -> Any:
@@ -56,7 +62,7 @@ def test_every_result_follows_the_protocol(results: dict[str, Any], kind: str) -
     import pandas as pd
 
     result = _get(results, kind)
-    assert isinstance(result, Result) and isinstance(result, getattr(ml, kind))
+    assert isinstance(result, Result) and (kind == "RouteTestReport" or isinstance(result, getattr(ml, kind)))
     orjson.dumps(result.to_dict())  # JSON-safe
     frame = result.to_frame()
     assert isinstance(frame, pd.DataFrame)
@@ -98,6 +104,14 @@ def test_report_renders_sarif_and_junit_like_the_cli(results: dict[str, Any]) ->
     junit = report.to_junit()
     assert junit == render_report(report, "junit")
     assert ET.fromstring(junit).tag in ("testsuites", "testsuite")
+
+
+def test_route_test_report_renders_like_the_cli(results: dict[str, Any]) -> None:
+    from meshlens.render.route_tests import render_junit, render_text
+
+    report = _get(results, "RouteTestReport")
+    assert str(report) == render_text(report) and report.to_junit() == render_junit(report)
+    assert list(report.to_frame()["name"]) == [r.name for r in report.results]
 
 
 def test_str_of_a_summary_is_what_inspect_prints(results: dict[str, Any]) -> None:

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from meshlens.analysis.route_tests import RouteTestReport
 from meshlens.errors import UsageError
 from meshlens.results import Report
 from meshlens.summary import Summary
 
 
 def render_result(result: Any, fmt: str, /, **options: Any) -> str:
-    """``result`` as ``fmt``: a Report as text, json, sarif or junit; a Summary as text.
+    """``result`` as ``fmt``: a Report as text, json, sarif or junit; a Summary as text; route tests as
+    text or junit.
 
     Raises:
         UsageError: no renderer of ``fmt`` for this kind of result.
@@ -23,6 +25,10 @@ def render_result(result: Any, fmt: str, /, **options: Any) -> str:
         from meshlens.render.report import render
 
         return render(result, fmt, **options)
+    if isinstance(result, RouteTestReport) and fmt in ("text", "junit"):
+        from meshlens.render.route_tests import render_junit, render_text
+
+        return render_text(result) if fmt == "text" else render_junit(result)
     if isinstance(result, Summary) and fmt == "text":
         from meshlens.render.inspect import render_summary
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from meshlens.analysis.route_tests import RouteTestReport
+from meshlens.analysis.route_tests.text import ToolOutput, router_check_output
 from meshlens.render.trace import render_trace
+
+__all__ = ["ToolOutput", "render_junit", "render_text", "router_check_output"]
 
 
 def render_text(report: RouteTestReport) -> str:

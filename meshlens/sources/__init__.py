@@ -21,6 +21,7 @@ from meshlens.sources.bounded import MAX_DEPTH, parse_size
 from meshlens.sources.builder import CaptureLoader, SnapshotBuilder
 from meshlens.sources.read import Document, read_source
 from meshlens.sources.sniff import SYNCZ_KIND, ZTUNNEL_KIND, Deferred, syncz_sniff, ztunnel_sniff
+from meshlens.sources.ztunnel_log_grammar import ZTUNNEL_LOG_KIND, ztunnel_log_sniff
 
 # Order matters only where two formats could both claim a document; the sniffers are strict.
 # ztunnel and syncz are imported on first load: an Envoy-only command never builds their models.
@@ -29,6 +30,7 @@ LOADERS: tuple[CaptureLoader, ...] = (
     envoy_bootstrap,
     Deferred(ZTUNNEL_KIND, ztunnel_sniff, "meshlens.sources.ztunnel"),
     Deferred(SYNCZ_KIND, syncz_sniff, "meshlens.sources.syncz"),
+    Deferred(ZTUNNEL_LOG_KIND, ztunnel_log_sniff, "meshlens.sources.ztunnel_logs"),
     *admin.LOADERS,
 )
 
@@ -55,7 +57,7 @@ def _what_is_it(doc: Document) -> str:
 
 
 EXPECTED = ("expected an Envoy /config_dump (JSON or YAML), /clusters, /certs, /server_info, "
-            "an istiod syncz, a ztunnel /config_dump or a bug-report archive")
+            "an istiod syncz, a ztunnel /config_dump, a ztunnel log or a bug-report archive")
 
 
 def load_document(doc: Document, builder: SnapshotBuilder, *, strict: bool) -> str | None:

@@ -68,6 +68,15 @@ class EndpointInfo(BaseModel):
     source: str = "eds"  # eds (config dump) | clusters (/clusters runtime state) | static
 
 
+class HeaderField(BaseModel):
+    """One header entry (a repeated header is several entries)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    value: str
+
+
 class Trace(Result, BaseModel):
     """Where a request goes and why (``meshlens.trace``)."""
 
@@ -84,6 +93,14 @@ class Trace(Result, BaseModel):
     endpoints: list[EndpointInfo] = Field(default_factory=list)
     response_code: int | None = None
     redirect_location: str | None = None
+    upstream_path: str | None = None  # the :path sent upstream (after rewrites)
+    upstream_host: str | None = None  # the :authority sent upstream (after rewrites)
+    request_headers: list[HeaderField] = Field(default_factory=list)  # the upstream request's other headers
+    response_headers: list[HeaderField] = Field(default_factory=list)  # what the route config adds/removes
+    response_body: str | None = None  # a direct response's body
+    timeout: str | None = None  # the route timeout as protojson ("15s"); "0s" = none
+    virtual_cluster: str | None = None
+    unknown: dict[str, str] = Field(default_factory=dict)  # result fields meshlens cannot compute offline
     hops: list[Hop] = Field(default_factory=list)
     assumptions: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)

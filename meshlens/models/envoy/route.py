@@ -9,6 +9,43 @@ from meshlens.models.duration import Duration
 from meshlens.models.envoy.core import DataSource, Metadata, RegexMatcher, StringMatcher
 
 
+class HeaderValue(MeshModel):
+    """``config.core.v3.HeaderValue``: a header name and value (``raw_value`` is base64 bytes)."""
+
+    key: str = ""
+    value: str = ""
+    raw_value: str | None = None
+
+
+class HeaderValueOption(MeshModel):
+    """``config.core.v3.HeaderValueOption``: a header to add, and how (``append_action``, legacy ``append``)."""
+
+    header: HeaderValue = HeaderValue()
+    append: bool | None = None
+    append_action: str | None = None
+    keep_empty_value: bool = False
+
+    @property
+    def action(self) -> str:
+        """The effective append action (``append: false`` is OVERWRITE_IF_EXISTS_OR_ADD; default APPEND)."""
+        if self.append_action:
+            return self.append_action
+        if self.append is False:
+            return "OVERWRITE_IF_EXISTS_OR_ADD"
+        return "APPEND_IF_EXISTS_OR_ADD"
+
+
+class HeaderMutations(MeshModel):
+    """The header additions and removals a route, virtual host, route configuration or weighted cluster
+    declares (``request_headers_to_add`` ... ``response_headers_to_remove``).
+    """
+
+    request_headers_to_add: list[HeaderValueOption] = []
+    request_headers_to_remove: list[str] = []
+    response_headers_to_add: list[HeaderValueOption] = []
+    response_headers_to_remove: list[str] = []
+
+
 class Int64Range(MeshModel):
     """Envoy's ``type.v3.Int64Range``: ``[start, end)``."""
 
@@ -74,7 +111,7 @@ class RouteMatch(MeshModel):
         return "none"
 
 
-class ClusterWeight(MeshModel):
+class ClusterWeight(HeaderMutations):
     """Envoy's ``WeightedCluster.ClusterWeight``: one cluster of a weighted split."""
 
     name: str = ""
@@ -106,6 +143,10 @@ class RouteAction(MeshModel):
     regex_rewrite: dict[str, Any] | None = None
     host_rewrite_literal: str | None = None
     auto_host_rewrite: bool | None = None
+    host_rewrite_header: str | None = None
+    host_rewrite_path_regex: dict[str, Any] | None = None
+    append_x_forwarded_host: bool | None = None
+    path_rewrite_policy: dict[str, Any] | None = None
     retry_policy: dict[str, Any] | None = None
     max_stream_duration: dict[str, Any] | None = None
     hash_policy: list[dict[str, Any]] = []
@@ -151,7 +192,7 @@ class Decorator(MeshModel):
     propagate: bool | None = None
 
 
-class Route(MeshModel):
+class Route(HeaderMutations):
     """Envoy's ``config.route.v3.Route``: a match and one action (route, redirect or direct response)."""
 
     name: str = ""
@@ -178,12 +219,20 @@ class Route(MeshModel):
         return self.metadata.istio.get("config") if self.metadata is not None else None
 
 
-class VirtualHost(MeshModel):
+class VirtualCluster(MeshModel):
+    """``config.route.v3.VirtualCluster``: requests whose headers all match are counted under ``name``."""
+
+    name: str = ""
+    headers: list[HeaderMatcher] = []
+
+
+class VirtualHost(HeaderMutations):
     """Envoy's ``config.route.v3.VirtualHost``: domains and their routes, in order."""
 
     name: str = ""
     domains: list[str] = []
     routes: list[Route] = []
+    virtual_clusters: list[VirtualCluster] = []
     require_tls: str | None = None
     include_request_attempt_count: bool | None = None
     retry_policy: dict[str, Any] | None = None
@@ -191,7 +240,7 @@ class VirtualHost(MeshModel):
     metadata: Metadata | None = None
 
 
-class RouteConfiguration(MeshModel):
+class RouteConfiguration(HeaderMutations):
     """Envoy's ``config.route.v3.RouteConfiguration``: virtual hosts and options."""
 
     name: str = ""
@@ -201,5 +250,3 @@ class RouteConfiguration(MeshModel):
     most_specific_header_mutations_wins: bool | None = None
     vhds: dict[str, Any] | None = None
     internal_only_headers: list[str] = []
-    request_headers_to_add: list[dict[str, Any]] = []
-    response_headers_to_add: list[dict[str, Any]] = []

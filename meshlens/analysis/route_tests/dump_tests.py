@@ -28,6 +28,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from meshlens.analysis.trace import trace
 from meshlens.analysis.trace.model import Trace
 from meshlens.errors import LoadError
+from meshlens.models import hooks
+from meshlens.models.result import Result
 from meshlens.models.snapshot import EnvoyProxy, Snapshot
 from meshlens.sources.coerce import as_snapshot
 from meshlens.sources.read import read_source
@@ -78,8 +80,8 @@ class RouteKey(BaseModel):
     route: str
 
 
-class RouteTestReport(BaseModel):
-    """Results, and which routes no test exercised."""
+class RouteTestReport(Result, BaseModel):
+    """Results, and which routes no test exercised (``str()``: the ``test-routes`` text)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -100,7 +102,26 @@ class RouteTestReport(BaseModel):
     def coverage(self) -> float:
         return 100.0 * self.routes_covered / self.routes_total if self.routes_total else 100.0
 
+    def records(self) -> list[dict[str, Any]]:
+        """One row per test: name, passed, mismatches (``field: expected != actual``), error."""
+        return [{"name": r.name, "passed": r.passed,
+                 "mismatches": "; ".join(f"{m.field}: {m.expected!r} != {m.actual!r}" for m in r.mismatches),
+                 "error": r.error} for r in self.results]
+
+    def columns(self) -> tuple[str, ...]:
+        """The columns of ``to_frame()``."""
+        return ("name", "passed", "mismatches", "error")
+
+    def to_junit(self) -> str:
+        """The results as JUnit XML (what ``test-routes --format junit`` prints)."""
+        return hooks.render(self, "junit")
+
+    def __str__(self) -> str:
+        """What ``meshlens test-routes`` prints."""
+        return hooks.render(self, "text")
+
     def to_dict(self) -> dict[str, Any]:
+        """The ``test-routes --format json`` document: results, coverage and a summary."""
         out = self.model_dump(mode="json")
         out["summary"] = {"passed": self.passed, "failed": self.failed, "coverage": round(self.coverage, 2)}
         return out
