@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from meshlens.errors import LoadError
-from meshlens.models.base import Location, MeshModel
+from meshlens.models.base import MAX_DEPTH, Location, MeshModel, too_deep
 from meshlens.models.certs import Certificate, CertificateError, parse_time
 from meshlens.models.envoy.cluster import Cluster, ClusterLoadAssignment
 from meshlens.models.envoy.core import TypedExtensionConfig
@@ -74,7 +74,7 @@ class Resource(Generic[M]):
     XDS: ClassVar[str] = ""
     MODEL: ClassVar[type[MeshModel]]
 
-    __slots__ = ("_doc", "_model", "_path", "client_status", "error", "last_updated", "name", "raw", "state",
+    __slots__ = ("_doc", "_error", "_model", "_path", "client_status", "error", "last_updated", "name", "raw", "state",
                  "version_info", "other_states")
 
     def __init__(
@@ -99,6 +99,7 @@ class Resource(Generic[M]):
         self.error = error
         self.client_status = client_status
         self._model: M | None = None
+        self._error: LoadError | None = None
         self.other_states: dict[str, dict[str, Any]] = {}
 
     # --- where -----------------------------------------------------------------------------
@@ -117,15 +118,35 @@ class Resource(Generic[M]):
     # --- typed model -----------------------------------------------------------------------
     @property
     def config(self) -> M:
-        """The typed model of :attr:`raw` (validated on first use, then cached)."""
+        """The typed model of :attr:`raw` (validated on first use, then cached).
+
+        Raises:
+            LoadError: the model refuses the resource (located: file, member, JSON path). The
+                refusal is cached too: every later ask gets the same error without revalidating.
+        """
         if self._model is None:
-            try:
-                self._model = self.MODEL.model_validate(self.raw)  # type: ignore[assignment]
-            except ValidationError as exc:
-                path, message = format_validation_error(exc, self._path)
-                raise LoadError(f"malformed {self.KIND} {self.name!r}: {message}", file=self._doc.file,
-                                member=self._doc.member, json_path=path) from None
+            if self._error is not None:
+                raise self._error
+            self._model = self._validate_model()  # type: ignore[assignment]
         return self._model  # type: ignore[return-value]
+
+    def _validate_model(self) -> MeshModel:
+        def refuse(message: str, path: str) -> LoadError:
+            self._error = LoadError(f"malformed {self.KIND} {self.name!r}: {message}", file=self._doc.file,
+                                    member=self._doc.member, json_path=path)
+            return self._error
+
+        deep = too_deep(self.raw)
+        if deep is not None:
+            raise refuse(f"nested deeper than {MAX_DEPTH} levels", self._path + deep)
+        try:
+            return self.MODEL.model_validate(self.raw)
+        except ValidationError as exc:
+            path, message = format_validation_error(exc, self._path)
+            raise refuse(message, path) from None
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError) as exc:
+            # a validator that met a shape it did not expect: still the model refusing the resource
+            raise refuse(f"{type(exc).__name__}: {str(exc)[:120]}", self._path) from None
 
     def validate(self) -> LoadError | None:
         """Validate the typed model now; the error (located) if the resource is malformed."""
@@ -134,6 +155,11 @@ class Resource(Generic[M]):
         except LoadError as exc:
             return exc
         return None
+
+    @property
+    def valid(self) -> bool:
+        """True when the typed model accepts the resource (validating it now if it was not yet)."""
+        return self.validate() is None
 
     # --- state -----------------------------------------------------------------------------
     @property

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from meshlens.errors import UnsupportedDumpError, UsageError
+from meshlens.models.base import MAX_DEPTH
 from meshlens.views.base import Table, call_view, resolve_view
 from meshlens.views.envoy._common import EnvoyTable
 from meshlens.views.registry import ENVOY as VIEWS
@@ -33,16 +34,23 @@ class Rendered:
 
 def render(table: Table, output: str | None = None) -> str:
     """The text istioctl prints for ``table`` with ``-o output`` (default: the view's default)."""
-    from meshlens.encoding.gojson import jsonpb_indent, marshal_indent, protojson_indent
-    from meshlens.encoding.goyaml import go_yaml
-
     style = getattr(table, "json_style", "slice")
     output = output or table.default_output
     if output not in OUTPUTS:
         raise UsageError(f"output format {output!r} not supported (choose from: {', '.join(OUTPUTS)})")
     if output == "short":
         return table.text()
-    data = table.raw
+    try:
+        return _render_data(table.raw, output, style)
+    except RecursionError:  # the writers recurse; the models bound resources, not every raw section
+        raise UnsupportedDumpError(f"cannot print -o {output}: the capture is nested deeper than the writer "
+                                   f"can follow (meshlens refuses nesting beyond {MAX_DEPTH} levels)") from None
+
+
+def _render_data(data: Any, output: str, style: str) -> str:
+    from meshlens.encoding.gojson import jsonpb_indent, marshal_indent, protojson_indent
+    from meshlens.encoding.goyaml import go_yaml
+
     if output == "yaml":
         # istioctl prints JSONToYAML's text (which ends in a newline) with Println: a blank line follows.
         return go_yaml(data if data is not None else {}) + "\n"

@@ -62,7 +62,7 @@ def _is_passthrough(route: dict[str, Any]) -> bool:
 
 
 def sorted_route_configs(proxy: EnvoyProxy) -> list[Any]:
-    configs = by_state(proxy.route_configs, "active", "static")
+    configs = by_state(proxy.valid_route_configs, "active", "static")
 
     def less(a: Any, b: Any) -> bool:
         i, j = go_atoi(a.name), go_atoi(b.name)
