@@ -1,7 +1,9 @@
 """meshlens: offline analysis of captured Envoy and Istio ztunnel state.
 
 The public names are imported on first use (PEP 562), so ``meshlens`` and its command line start fast:
-diff pulls in deepdiff, checks and views their own modules, only when asked for.
+diff pulls in deepdiff, checks and views their own modules, only when asked for. The package's
+layers (cli, render, views/analysis/checks, index, sources, encoding, models, errors) are mapped in
+README's Layout section; imports only point down them.
 """
 
 from __future__ import annotations
@@ -10,38 +12,58 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from meshlens._version import __version__
-from meshlens.errors import LoadError, MeshlensError, UnsupportedDumpError, UsageError
+from meshlens.errors import LoadError, MeshlensError, MissingExtraError, UnsupportedDumpError, UsageError
 from meshlens.models import hooks as _hooks
 
 if TYPE_CHECKING:
     from meshlens.analysis.diff import diff
     from meshlens.analysis.drift_model import Drift
+    from meshlens.analysis.istioctl_compare import IstioctlComparison, compare_istioctl
+    from meshlens.analysis.query import query
     from meshlens.analysis.trace import trace
     from meshlens.analysis.trace.model import Trace
+    from meshlens.checks import list_checks
     from meshlens.index.graph import MeshGraph
+    from meshlens.models.base import Severity
+    from meshlens.models.duration import Duration
+    from meshlens.models.result import Result
     from meshlens.models.snapshot import EnvoyProxy, Snapshot
     from meshlens.models.ztunnel import Ztunnel
+    from meshlens.render.catalogue import explain
     from meshlens.results import Finding, Report
     from meshlens.runner import check
     from meshlens.sources import load
     from meshlens.sources.many import load_many
     from meshlens.summary import Summary, inspect
+    from meshlens.views import view
     from meshlens.views.base import Table
 
 _LAZY = {
     "Drift": "meshlens.analysis.drift_model",
+    "Duration": "meshlens.models.duration",
     "EnvoyProxy": "meshlens.models.snapshot",
     "Finding": "meshlens.results",
+    "IstioctlComparison": "meshlens.analysis.istioctl_compare",
+    "MeshGraph": "meshlens.index.graph",
     "Report": "meshlens.results",
+    "Result": "meshlens.models.result",
+    "Severity": "meshlens.models.base",
     "Snapshot": "meshlens.models.snapshot",
     "Summary": "meshlens.summary",
+    "Table": "meshlens.views.base",
     "Trace": "meshlens.analysis.trace.model",
+    "Ztunnel": "meshlens.models.ztunnel",
     "check": "meshlens.runner",
+    "compare_istioctl": "meshlens.analysis.istioctl_compare",
     "diff": "meshlens.analysis.diff",
+    "explain": "meshlens.render.catalogue",
     "inspect": "meshlens.summary",
+    "list_checks": "meshlens.checks",
     "load": "meshlens.sources",
     "load_many": "meshlens.sources.many",
+    "query": "meshlens.analysis.query",
     "trace": "meshlens.analysis.trace",
+    "view": "meshlens.views",
 }
 
 
@@ -65,7 +87,13 @@ def _graph(proxy: EnvoyProxy) -> MeshGraph:
     return graph_for(proxy)
 
 
-_hooks.provide(envoy_view=_envoy_view, ztunnel_view=_ztunnel_view, graph=_graph)
+def _render(result: Any, fmt: str, /, **options: Any) -> str:
+    from meshlens.render.results import render_result
+
+    return render_result(result, fmt, **options)
+
+
+_hooks.provide(envoy_view=_envoy_view, ztunnel_view=_ztunnel_view, graph=_graph, render=_render)
 
 
 def __getattr__(name: str) -> Any:
@@ -83,21 +111,34 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "Drift",
+    "Duration",
     "EnvoyProxy",
     "Finding",
+    "IstioctlComparison",
     "LoadError",
+    "MeshGraph",
     "MeshlensError",
+    "MissingExtraError",
     "Report",
+    "Result",
+    "Severity",
     "Snapshot",
     "Summary",
+    "Table",
     "Trace",
     "UnsupportedDumpError",
     "UsageError",
+    "Ztunnel",
     "__version__",
     "check",
+    "compare_istioctl",
     "diff",
+    "explain",
     "inspect",
+    "list_checks",
     "load",
     "load_many",
+    "query",
     "trace",
+    "view",
 ]

@@ -6,7 +6,8 @@ so the CLI can print it as one line::
     MeshlensError
     ├── LoadError              input could not be read or is not a capture meshlens understands
     │   └── UnsupportedDumpError  readable, but of a kind this command cannot use
-    └── UsageError             a call's arguments are wrong (unknown view, proxy not found, ...)
+    ├── UsageError             a call's arguments are wrong (unknown view, proxy not found, ...)
+    └── MissingExtraError      an optional extra is not installed (``pip install 'meshlens[pandas]'``)
 """
 
 from __future__ import annotations
@@ -62,3 +63,10 @@ class UnsupportedDumpError(LoadError):
 
 class UsageError(MeshlensError):
     """The arguments of a call are wrong (unknown view or flag value, proxy not found, ...)."""
+
+
+class MissingExtraError(MeshlensError, ImportError):
+    """An optional feature needs a package that is not installed; the message names the extra to install.
+
+    Also an ``ImportError``, so code that guarded the optional import keeps working.
+    """

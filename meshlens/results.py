@@ -26,7 +26,9 @@ from typing import Any, NamedTuple
 import orjson
 
 from meshlens.errors import UsageError
+from meshlens.models import hooks
 from meshlens.models.base import Location, Severity
+from meshlens.models.result import Result
 
 __all__ = ["Baseline", "CheckRun", "Finding", "Location", "Report", "Severity", "Subject", "fail_threshold"]
 
@@ -64,8 +66,13 @@ def _fingerprint(code: str, subject: Subject) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
+# The columns of a finding as a table row (Finding.to_frame(), Report.to_frame()).
+FINDING_COLUMNS = ("code", "name", "severity", "proxy", "kind", "subject", "message", "file", "member", "json_path",
+                   "baseline")
+
+
 @dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(Result):
     """One problem of one subject, found by check ``code``.
 
     Attributes:
@@ -109,6 +116,21 @@ class Finding:
             out["baseline"] = self.baseline
         return out
 
+    def row(self) -> dict[str, Any]:
+        """The finding as one flat table row (:data:`FINDING_COLUMNS`)."""
+        return {"code": self.code, "name": self.name, "severity": self.severity.value, "proxy": self.subject.proxy,
+                "kind": self.subject.kind, "subject": self.subject.name, "message": self.message,
+                "file": self.location.file, "member": self.location.member, "json_path": self.location.json_path,
+                "baseline": self.baseline}
+
+    def records(self) -> list[dict[str, Any]]:
+        """One row: :meth:`row`."""
+        return [self.row()]
+
+    def columns(self) -> tuple[str, ...]:
+        """:data:`FINDING_COLUMNS`."""
+        return FINDING_COLUMNS
+
     def __str__(self) -> str:
         return f"{self.severity.value} [{self.code}] ({self.subject}) {self.message}"
 
@@ -151,7 +173,7 @@ def fail_threshold(fail_on: str) -> Severity | None:
 
 
 @dataclass(frozen=True)
-class Report:
+class Report(Result):
     """The result of :func:`meshlens.check`.
 
     Attributes:
@@ -247,19 +269,21 @@ class Report:
             "meshlens_version": self.version,
         }
 
-    def to_frame(self) -> Any:
-        """One row per finding (pandas, imported lazily: ``pip install meshlens[pandas]``)."""
-        try:
-            import pandas as pd
-        except ImportError as exc:  # pragma: no cover - depends on the environment
-            raise UsageError("to_frame() needs pandas: pip install 'meshlens[pandas]'") from exc
-        rows = [{"code": f.code, "name": f.name, "severity": f.severity.value, "proxy": f.subject.proxy,
-                 "kind": f.subject.kind, "subject": f.subject.name, "message": f.message,
-                 "file": f.location.file, "member": f.location.member, "json_path": f.location.json_path,
-                 "baseline": f.baseline} for f in self.findings]
-        columns = ["code", "name", "severity", "proxy", "kind", "subject", "message", "file", "member",
-                   "json_path", "baseline"]
-        return pd.DataFrame.from_records(rows, columns=columns)
+    def records(self) -> list[dict[str, Any]]:
+        """One row per finding (:data:`FINDING_COLUMNS`): the rows of ``to_frame()``."""
+        return [f.row() for f in self.findings]
+
+    def columns(self) -> tuple[str, ...]:
+        """:data:`FINDING_COLUMNS`."""
+        return FINDING_COLUMNS
+
+    def to_sarif(self) -> str:
+        """The report as SARIF 2.1.0 (what ``meshlens check --format sarif`` writes)."""
+        return hooks.render(self, "sarif")
+
+    def to_junit(self) -> str:
+        """The report as JUnit XML (what ``meshlens check --format junit`` writes)."""
+        return hooks.render(self, "junit")
 
     def _repr_html_(self) -> str:
         counts = self.counts()
@@ -375,6 +399,24 @@ def report_text(report: Report, color: bool = False, verbose: bool = False) -> s
     """
     paint = _painter(color)
     shown = [f for f in report.findings if f.baseline != "unchanged"]
+    lines = _finding_lines(shown, paint)
+    errored = [r for r in report.runs if r.status == "errored"]
+    for run in errored:
+        lines.append(paint(f"{run.code} {run.name} errored: {run.reason}", "error"))
+    skipped = [r for r in report.runs if r.status == "skipped"]
+    if verbose:
+        for run in skipped:
+            lines.append(paint(f"{run.code} {run.name} skipped: {run.reason}", "dim"))
+    if errored or (verbose and skipped):
+        lines.append("")
+    lines.append(_summary_line(report, shown, paint))
+    if skipped and not verbose:
+        lines.append(paint("skipped checks and their reasons: meshlens check -v", "dim"))
+    return "\n".join(lines) + "\n"
+
+
+def _finding_lines(shown: list[Finding], paint: Callable[[str, str], str]) -> list[str]:
+    """Findings grouped by proxy (sorted), most severe first, each with where it was found."""
     lines: list[str] = []
     groups: dict[str, list[Finding]] = {}
     for f in shown:
@@ -389,22 +431,17 @@ def report_text(report: Report, color: bool = False, verbose: bool = False) -> s
             if where:
                 lines.append(f"          {paint(where, 'dim')}")
         lines.append("")
-    errored = [r for r in report.runs if r.status == "errored"]
-    for run in errored:
-        lines.append(paint(f"{run.code} {run.name} errored: {run.reason}", "error"))
-    skipped = [r for r in report.runs if r.status == "skipped"]
-    if verbose:
-        for run in skipped:
-            lines.append(paint(f"{run.code} {run.name} skipped: {run.reason}", "dim"))
-    if errored or (verbose and skipped):
-        lines.append("")
+    return lines
+
+
+def _summary_line(report: Report, shown: list[Finding], paint: Callable[[str, str], str]) -> str:
+    """Counts by severity, checks by status, the baseline's share and the instant judged at."""
     counts = report.counts()
     head = (f"{_plural(len(shown), 'finding')} ({_plural(counts['error'], 'error')}, "
             f"{_plural(counts['warning'], 'warning')}, {counts['info']} info)")
     if not shown:
         head = paint("no findings", "green")
-    worst = report.max_severity
-    if worst is Severity.ERROR:
+    if report.max_severity is Severity.ERROR:
         head = paint(head, "error")
     summary = report.summary()["checks"]
     parts = [head, f"{_plural(len(report.runs), 'check')}: {summary['passed']} passed, {summary['failed']} failed, "
@@ -412,7 +449,4 @@ def report_text(report: Report, color: bool = False, verbose: bool = False) -> s
     if report.baseline_applied:
         parts.append(f"{len(report.findings) - len(shown)} known from the baseline not shown")
     parts.append(f"judged at {iso(report.now)} ({report.now_source})")
-    lines.append(" · ".join(parts))
-    if skipped and not verbose:
-        lines.append(paint("skipped checks and their reasons: meshlens check -v", "dim"))
-    return "\n".join(lines) + "\n"
+    return " · ".join(parts)

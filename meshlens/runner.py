@@ -126,17 +126,11 @@ def _inputs(snapshot: Snapshot, hash_inputs: bool) -> tuple[dict[str, Any], ...]
 
 
 def _as_snapshot(source: Any) -> Snapshot:
-    if isinstance(source, Snapshot):
-        return source
-    from meshlens.sources.many import load_many
+    from meshlens.sources.coerce import as_snapshot
 
-    if isinstance(source, (str, os.PathLike)):
-        return load_many([source])
-    if isinstance(source, Iterable) and not isinstance(source, (bytes, bytearray, dict)):
-        return load_many(list(source))
-    from meshlens.sources import load
-
-    return load(source)
+    if isinstance(source, Iterable) and not isinstance(source, (str, bytes, bytearray, dict, list, tuple)):
+        source = list(source)  # any iterable of paths (a generator, a set of Paths)
+    return as_snapshot(source)
 
 
 def _run_one(cls: type[Check], snapshot: Snapshot, ctx: CheckContext) -> tuple[CheckRun, list[Finding]]:
@@ -182,8 +176,9 @@ def check(
     """Run the checks over a capture and return a :class:`~meshlens.results.Report`.
 
     Args:
-        snapshot: a :class:`Snapshot`, or what :func:`meshlens.load_many` takes (a path or a list of
-            paths: files of one proxy given together are analysed as one proxy).
+        snapshot: a loaded :class:`Snapshot`, ``EnvoyProxy`` or ``Ztunnel``, or a source: a path,
+            bytes, a parsed dict, ``"-"`` or a list of paths (files of one proxy given together are
+            analysed as one proxy).
         now: judge certificates at this instant (RFC 3339 text or datetime). Default: the capture
             time, else the latest ``last_updated`` in the dump, else the wall clock
             (``report.now_source`` says which).
@@ -191,7 +186,7 @@ def check(
             (``certs``) to run, as a list or comma-separated text; default all.
         ignore: the same, to leave out.
         options: check options (``cert_expiry_days``, ...; see :func:`known_options`).
-        intended: the intended capture (a Snapshot or a path) for the drift checks ML5003-ML5005.
+        intended: the intended capture (a source or a loaded object) for the drift checks ML5003-ML5005.
         hash_inputs: record the sha256 of each input file in the report.
 
     Raises:

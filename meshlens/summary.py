@@ -7,10 +7,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from meshlens.models import hooks
 from meshlens.models.base import LoadFinding
+from meshlens.models.result import Result
 from meshlens.models.snapshot import EnvoyProxy, Snapshot
 from meshlens.models.ztunnel import Ztunnel
-from meshlens.sources import load
+from meshlens.sources.coerce import Source, as_snapshot
+from meshlens.sources.kinds import summarize_captures
 
 # counts key -> EnvoyProxy attribute
 RESOURCE_LISTS = {"listeners": "listeners", "clusters": "clusters", "route_configs": "route_configs",
@@ -30,9 +33,12 @@ class ProxySummary(BaseModel):
     endpoints: dict[str, int] | None  # lb endpoints: total, and from EDS; None without EDS section
     sections: list[str]
     companions: list[str]  # /clusters, /certs, /server_info, ... given beside the dump
+    captures: dict[str, str] = {}  # companion capture (/clusters) -> its registered summary line
 
 
 class ZtunnelSummary(BaseModel):
+    """What ``inspect`` reports for one ztunnel: name, dump shape, version, record counts."""
+
     model_config = ConfigDict(frozen=True)
 
     name: str
@@ -41,7 +47,7 @@ class ZtunnelSummary(BaseModel):
     counts: dict[str, int]
 
 
-class Summary(BaseModel):
+class Summary(Result, BaseModel):
     """The result of :func:`inspect`: ``to_dict()`` is the ``inspect -o json`` document."""
 
     model_config = ConfigDict(frozen=True)
@@ -58,7 +64,23 @@ class Summary(BaseModel):
     inputs: list[dict[str, Any]]
 
     def to_dict(self) -> dict[str, Any]:
+        """The ``inspect -o json`` document (JSON-safe)."""
         return self.model_dump(mode="json")
+
+    def records(self) -> list[dict[str, Any]]:
+        """One row per Envoy proxy and ztunnel: kind, name, versions, resource totals (``to_frame()``)."""
+        rows: list[dict[str, Any]] = []
+        for p in self.proxies:
+            rows.append({"kind": "envoy", "name": p.name, "istio": p.versions.get("istio"),
+                         "envoy": p.versions.get("envoy"),
+                         **{key: counts.get("total", 0) for key, counts in p.counts.items()}})
+        for z in self.ztunnels:
+            rows.append({"kind": "ztunnel", "name": z.name, "istio": z.version, "envoy": None, **z.counts})
+        return rows
+
+    def __str__(self) -> str:
+        """What ``meshlens inspect`` prints."""
+        return hooks.render(self, "text")
 
 
 def _count_states(resources: list[Any]) -> dict[str, int]:
@@ -81,6 +103,7 @@ def _versions(proxy: EnvoyProxy) -> dict[str, str | None]:
 
 
 def summarize_proxy(proxy: EnvoyProxy) -> ProxySummary:
+    """What ``inspect`` reports for one Envoy proxy: versions, resource counts by state, sources."""
     counts = {key: _count_states(getattr(proxy, attr)) for key, attr in RESOURCE_LISTS.items()}
     companions = sorted({s.kind for s in proxy.sources if s.kind != "envoy-config-dump"})
     return ProxySummary(
@@ -95,6 +118,7 @@ def summarize_proxy(proxy: EnvoyProxy) -> ProxySummary:
         if "endpoints" in proxy.sections else None,
         sections=sorted(proxy.sections),
         companions=companions,
+        captures=summarize_captures(proxy),
     )
 
 
@@ -144,6 +168,10 @@ def summarize(snapshot: Snapshot) -> Summary:
     )
 
 
-def inspect(source: Any) -> Summary:
-    """Load ``source`` and summarize what it holds (the library side of ``meshlens inspect``)."""
-    return summarize(load(source))
+def inspect(source: Source) -> Summary:
+    """Summarize what ``source`` holds (the library side of ``meshlens inspect``).
+
+    ``source`` is a path, bytes, a parsed dict, ``"-"``, a list of paths, or a loaded ``Snapshot``,
+    ``EnvoyProxy`` or ``Ztunnel``.
+    """
+    return summarize(as_snapshot(source))

@@ -116,7 +116,7 @@ def test_checks_do_not_read_the_clock_or_the_environment() -> None:
 
     import meshlens.checks as package
 
-    for module in (package.certs, package.endpoints, package.listeners, package.routes, package.drift,
+    for module in (package.certs, package.clusters, package.listeners, package.routes, package.drift,
                    package.ztunnel, package.load):
         source = inspect.getsource(module)
         for forbidden in ("datetime.now", "utcnow", "time.time(", "os.environ", "getenv"):

@@ -39,3 +39,13 @@ def test_mypy_is_configured_and_installed_by_the_test_extra() -> None:
     assert "[tool.mypy]" in text
     test_extra = re.search(r"^test = \[(.*?)\]", text, re.S | re.M)
     assert test_extra and '"mypy' in test_extra.group(1)
+
+
+def test_ruff_checks_public_docstrings_and_complexity() -> None:
+    text = (REPO / "pyproject.toml").read_text(encoding="utf-8")
+    select = re.search(r"^\[tool\.ruff\.lint\]\n(?:#.*\n)*select = \[(.*?)\]", text, re.M)
+    assert select, "no [tool.ruff.lint] select"
+    rules = {r.strip().strip('"') for r in select.group(1).split(",")}
+    assert {"D", "C901"} <= rules
+    assert 'convention = "google"' in text
+    assert re.search(r"max-complexity = \d+", text)

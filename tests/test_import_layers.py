@@ -25,7 +25,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("models",),
     ("encoding",),
     ("sources",),
-    ("index", "graph"),
+    ("index",),
     ("views", "analysis", "checks", "results", "runner", "summary"),
     ("render",),
     ("",),

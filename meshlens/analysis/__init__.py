@@ -1,0 +1,1 @@
+"""Analyses of loaded captures: trace (Envoy's request path), diff, route tests, query."""

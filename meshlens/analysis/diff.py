@@ -30,6 +30,7 @@ from meshlens.errors import UsageError
 from meshlens.models.base import MAX_DEPTH, too_deep
 from meshlens.models.envoy.resources import Resource
 from meshlens.models.snapshot import EnvoyProxy, Snapshot
+from meshlens.models.ztunnel import Ztunnel
 
 TYPES = {"CDS": ("clusters", "clusters"), "LDS": ("listeners", "listeners"), "RDS": ("route_configs", "routes"),
          "EDS": ("endpoints", "endpoints"), "SDS": ("secrets", "secrets"), "ECDS": ("ecds", "ecds")}
@@ -53,10 +54,9 @@ _IDENT = re.compile(r"^[A-Za-z_@][\w@]*$")
 def _proxy(value: Any, side: str) -> EnvoyProxy:
     if isinstance(value, EnvoyProxy):
         return value
-    if not isinstance(value, Snapshot):
-        from meshlens.sources import load
+    from meshlens.sources.coerce import as_snapshot
 
-        value = load(value)
+    value = as_snapshot(value)
     if len(value.proxies) != 1:
         raise UsageError(f"the {side} capture holds {len(value.proxies)} Envoy proxies; diff takes one proxy each side")
     return value.proxies[0]
@@ -165,7 +165,8 @@ def _prune(a: Any, b: Any) -> tuple[Any, Any]:
 
 def _same_item(x: Any, y: Any, level: Any = None) -> bool:
     """Items of ordered lists are the same item when their names are equal (an inserted route is an
-    insertion, not a cascade of changes to every route after it)."""
+    insertion, not a cascade of changes to every route after it).
+    """
     if isinstance(x, dict) and isinstance(y, dict) and x.get("name") and y.get("name"):
         return bool(x["name"] == y["name"])
     raise CannotCompare() from None
@@ -297,7 +298,8 @@ _DIGITS = re.compile(r"\d+")
 
 def _pair_renames(xds: str, a: EnvoyProxy, b: EnvoyProxy, found: list[ResourceDrift]) -> list[ResourceDrift]:
     """A resource missing on one side and one added on the other whose names differ only in numbers
-    (``…|9080|…`` → ``…|9999|…``) are most likely one resource renamed: compare their contents too."""
+    (``…|9080|…`` → ``…|9999|…``) are most likely one resource renamed: compare their contents too.
+    """
     def unique(status: str) -> dict[str, ResourceDrift]:
         keyed = [(_DIGITS.sub("#", r.name), r) for r in found if r.status == status]
         counts = Counter(key for key, _ in keyed)
@@ -326,15 +328,34 @@ def _pair_renames(xds: str, a: EnvoyProxy, b: EnvoyProxy, found: list[ResourceDr
     return out
 
 
+def _as_ztunnel(snap: Snapshot) -> Ztunnel | None:
+    """The one ztunnel of a capture that holds no Envoy proxy (istiod's ztunnel view, a ztunnel dump)."""
+    if snap.proxies or not snap.ztunnels:
+        return None
+    if len(snap.ztunnels) != 1:
+        raise UsageError(f"a capture holds {len(snap.ztunnels)} ztunnels; diff takes one ztunnel each side")
+    return snap.ztunnels[0]
+
+
 def diff(intended: Any, loaded: Any) -> Drift:
     """Compare two captures of one proxy by resource identity.
 
     Args:
         intended: what should be there (istiod's ``/debug/config_dump?proxyID=``), or the earlier
             capture; an EnvoyProxy, a one-proxy Snapshot, or anything :func:`meshlens.load` takes.
+            istiod's view of a ztunnel (or a ztunnel dump) with a ztunnel dump as ``loaded`` is
+            compared by :func:`meshlens.analysis.ztunnel_diff.ztunnel_diff` (types WDS, WADS).
         loaded: what Envoy holds (its ``/config_dump``), or the later capture.
     """
-    a, b = _proxy(intended, "intended"), _proxy(loaded, "loaded")
+    from meshlens.sources.coerce import as_snapshot
+
+    sides = [v if isinstance(v, EnvoyProxy) else as_snapshot(v) for v in (intended, loaded)]
+    zs = [_as_ztunnel(v) if isinstance(v, Snapshot) else None for v in sides]
+    if zs[0] is not None and zs[1] is not None:
+        from meshlens.analysis.ztunnel_diff import ztunnel_diff
+
+        return ztunnel_diff(zs[0], zs[1])
+    a, b = _proxy(sides[0], "intended"), _proxy(sides[1], "loaded")
     summary: dict[str, str] = {}
     notes: dict[str, str] = {}
     resources: list[ResourceDrift] = []

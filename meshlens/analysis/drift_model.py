@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from meshlens.models.result import Result
+
 XDS_TYPES = ("CDS", "LDS", "RDS", "EDS", "SDS", "ECDS")
 STATUS_ORDER = ("rejected", "missing", "warming", "changed", "added")
 
@@ -28,6 +30,8 @@ class Change(BaseModel):
 
 
 class ResourceDrift(BaseModel):
+    """How one resource differs between the intended and the loaded side (``status``, field ``changes``)."""
+
     model_config = ConfigDict(frozen=True)
 
     type: str  # CDS LDS RDS EDS SDS ECDS
@@ -46,7 +50,7 @@ class ResourceDrift(BaseModel):
         return out
 
 
-class Drift(BaseModel):
+class Drift(Result, BaseModel):
     """Intended vs loaded (or before vs after), matched by resource identity."""
 
     model_config = ConfigDict(frozen=True)
@@ -72,10 +76,8 @@ class Drift(BaseModel):
             "loaded": self.loaded,
         }
 
-    def to_frame(self) -> Any:
-        """One row per changed field (resources without field changes get one row)."""
-        import pandas as pd
-
+    def records(self) -> list[dict[str, Any]]:
+        """One row per changed field (resources without field changes get one row): ``to_frame()``'s rows."""
         rows = []
         for r in [*self.resources, *self.runtime_health]:
             if not r.changes:
@@ -84,8 +86,11 @@ class Drift(BaseModel):
             for c in r.changes:
                 rows.append({"type": r.type, "name": r.name, "status": r.status, "path": c.path, "kind": c.kind,
                              "intended": c.intended, "loaded": c.loaded, "details": r.details})
-        return pd.DataFrame.from_records(rows, columns=["type", "name", "status", "path", "kind", "intended",
-                                                         "loaded", "details"])
+        return rows
+
+    def columns(self) -> tuple[str, ...]:
+        """The columns of ``to_frame()``."""
+        return ("type", "name", "status", "path", "kind", "intended", "loaded", "details")
 
     def __str__(self) -> str:
         from meshlens.analysis.drift_text import render_drift

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 if TYPE_CHECKING:
-    from meshlens.analysis.drift_model import Drift
+    from meshlens.analysis.drift_model import Drift, ResourceDrift
 
 MAX_VALUE = 100
 
@@ -23,7 +23,7 @@ def _short(value: Any) -> str:
     return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 1] + "…"
 
 
-def _changes(r: Any) -> list[str]:
+def _changes(r: ResourceDrift) -> list[str]:
     lines = []
     for c in r.changes:
         if c.kind == "reordered":
@@ -38,6 +38,7 @@ def _changes(r: Any) -> list[str]:
 
 
 def render_drift(d: Drift) -> str:
+    """The Drift as text: verdict per xDS type, refused resources, then changes grouped by type."""
     lines = ["  ".join(f"{t} {v}" for t, v in d.summary.items())]
     for t, why in d.notes.items():
         lines.append(f"  {t} not compared: {why}")

@@ -14,6 +14,7 @@ texts are compared as a unified diff with 7 lines of context, istiod as ``a`` an
 from __future__ import annotations
 
 import difflib
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +22,7 @@ from meshlens.analysis.diff import _proxy
 from meshlens.encoding.gojson import jsonpb_indent
 from meshlens.encoding.proto_order import ProtoOrderer
 from meshlens.models.certs import parse_time
+from meshlens.models.result import Result
 from meshlens.models.snapshot import EnvoyProxy
 
 CONTEXT = 7
@@ -29,7 +31,8 @@ _DUMP_TYPE = "envoy.admin.v3.{}ConfigDump"
 
 def jsonpb(obj: Any, type_name: str, orderer: ProtoOrderer | None = None) -> str:
     """``obj`` (a JSON tree of message ``type_name``) as Go's jsonpb marshaler with a 4-space indent
-    writes it; what ``orderer`` could not place is in its ``notes``."""
+    writes it; what ``orderer`` could not place is in its ``notes``.
+    """
     return jsonpb_indent((orderer or ProtoOrderer()).tree(obj, type_name), "    ")
 
 
@@ -78,32 +81,127 @@ def _rds_loaded_at(proxy: EnvoyProxy) -> str | None:
     return latest.strftime("%a, %d %b %Y %H:%M:%S %Z")
 
 
-def _section(title: str, istiod: dict[str, Any], envoy: dict[str, Any], suffix: str = "",
-             orderer: ProtoOrderer | None = None) -> str:
+@dataclass(frozen=True)
+class SectionComparison:
+    """One xDS type of istioctl's comparison: ``Clusters``, ``Listeners`` or ``Routes``.
+
+    Attributes:
+        type: the title istioctl prints (``Clusters``, ``Listeners``, ``Routes``).
+        in_sync: istioctl's ``Match`` (both sides marshal to the same text).
+        diff: the unified diff (istiod as ``a``, Envoy as ``b``); empty when in sync.
+    """
+
+    type: str
+    in_sync: bool
+    diff: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{type, in_sync, diff}``."""
+        return {"type": self.type, "in_sync": self.in_sync, "diff": self.diff}
+
+
+@dataclass(frozen=True)
+class IstioctlComparison(Result):
+    """What ``istioctl proxy-status <pod>`` compares, as a result: a flag per type, the diffs, notes.
+
+    ``str()`` is istioctl's text (:func:`istioctl_text`); the exit decision reads :attr:`in_sync` or the
+    per-type flags, never the text.
+    """
+
+    sections: tuple[SectionComparison, ...]
+    rds_loaded_at: str | None = None
+    notes: tuple[str, ...] = ()
+
+    def section(self, type_: str) -> SectionComparison:
+        """The comparison of one type (``Clusters``, ``Listeners``, ``Routes``; any case)."""
+        for s in self.sections:
+            if s.type.lower() == type_.lower():
+                return s
+        raise KeyError(type_)
+
+    @property
+    def clusters_in_sync(self) -> bool:
+        """istioctl's ``Clusters Match``."""
+        return self.section("Clusters").in_sync
+
+    @property
+    def listeners_in_sync(self) -> bool:
+        """istioctl's ``Listeners Match``."""
+        return self.section("Listeners").in_sync
+
+    @property
+    def routes_in_sync(self) -> bool:
+        """istioctl's ``Routes Match``."""
+        return self.section("Routes").in_sync
+
+    @property
+    def in_sync(self) -> bool:
+        """Every type matches."""
+        return all(s.in_sync for s in self.sections)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe: ``in_sync``, per-type ``{type, in_sync, diff}``, ``rds_loaded_at``, ``notes``."""
+        return {"in_sync": self.in_sync, "sections": [s.to_dict() for s in self.sections],
+                "rds_loaded_at": self.rds_loaded_at, "notes": list(self.notes)}
+
+    def records(self) -> list[dict[str, Any]]:
+        """One row per type."""
+        return [s.to_dict() for s in self.sections]
+
+    def columns(self) -> tuple[str, ...]:
+        """The frame's columns."""
+        return ("type", "in_sync", "diff")
+
+    def __str__(self) -> str:
+        return istioctl_text(self)
+
+
+def istioctl_text(comparison: IstioctlComparison) -> str:
+    """THE text of a comparison, as ``istioctl proxy-status <pod>`` prints it."""
+    out = []
+    for s in comparison.sections:
+        suffix = f" (RDS last loaded at {comparison.rds_loaded_at})" if s.type == "Routes" and \
+            comparison.rds_loaded_at else ""
+        out.append(f"{s.type} Don't Match{suffix}\n{s.diff}\n" if not s.in_sync else f"{s.type} Match{suffix}\n")
+    return "".join(out)
+
+
+def _section(title: str, istiod: dict[str, Any], envoy: dict[str, Any], orderer: ProtoOrderer) -> SectionComparison:
     dump_type = _DUMP_TYPE.format(title)
     a, b = jsonpb(istiod, dump_type, orderer), jsonpb(envoy, dump_type, orderer)
     lines_a = (a + "\n").splitlines(keepends=True)
     lines_b = (b + "\n").splitlines(keepends=True)
     text = "".join(difflib.unified_diff(lines_a, lines_b, fromfile=f"Istiod {title}", tofile=f"Envoy {title}",
                                         n=CONTEXT))
-    if text:
-        return f"{title} Don't Match{suffix}\n{text}\n"
-    return f"{title} Match{suffix}\n"
+    return SectionComparison(title, in_sync=not text, diff=text)
+
+
+def compare_istioctl(intended: Any, loaded: Any) -> IstioctlComparison:
+    """Compare two captures (istiod's, Envoy's) as ``istioctl proxy-status <pod>`` does.
+
+    Args:
+        intended: istiod's ``/debug/config_dump?proxyID=`` (anything :func:`meshlens.load` takes, or
+            a loaded proxy / snapshot).
+        loaded: Envoy's ``/config_dump``, likewise.
+
+    Returns:
+        an :class:`IstioctlComparison`: per-type in-sync flags and diffs, and one note per type or
+        field that could not be re-marshalled (kept in the capture's order).
+    """
+    istiod, envoy = _proxy(intended, "intended"), _proxy(loaded, "loaded")
+    orderer = ProtoOrderer()
+    sections = (_section("Clusters", _clusters(istiod), _clusters(envoy), orderer),
+                _section("Listeners", _listeners(istiod), _listeners(envoy), orderer),
+                _section("Routes", _routes(istiod), _routes(envoy), orderer))
+    return IstioctlComparison(sections=sections, rds_loaded_at=_rds_loaded_at(envoy), notes=tuple(orderer.notes))
 
 
 def compare_sections(intended: Any, loaded: Any) -> tuple[str, list[str]]:
-    """The text ``istioctl proxy-status <pod>`` prints for these two captures (istiod's, Envoy's), and
-    one note per type or field that could not be re-marshalled (kept in the capture's order)."""
-    istiod, envoy = _proxy(intended, "intended"), _proxy(loaded, "loaded")
-    loaded_at = _rds_loaded_at(envoy)
-    suffix = f" (RDS last loaded at {loaded_at})" if loaded_at else ""
-    orderer = ProtoOrderer()
-    text = (_section("Clusters", _clusters(istiod), _clusters(envoy), orderer=orderer)
-            + _section("Listeners", _listeners(istiod), _listeners(envoy), orderer=orderer)
-            + _section("Routes", _routes(istiod), _routes(envoy), suffix, orderer))
-    return text, orderer.notes
+    """istioctl's text for these two captures, and the notes (see :func:`compare_istioctl`)."""
+    comparison = compare_istioctl(intended, loaded)
+    return str(comparison), list(comparison.notes)
 
 
 def istioctl_compare(intended: Any, loaded: Any) -> str:
     """The text ``istioctl proxy-status <pod>`` prints for these two captures (istiod's, Envoy's)."""
-    return compare_sections(intended, loaded)[0]
+    return str(compare_istioctl(intended, loaded))

@@ -8,14 +8,16 @@ from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
 from jsonpath_ng.ext import parse as parse_jsonpath
 
 from meshlens.errors import UsageError
-from meshlens.sources.read import read_source
+from meshlens.sources.coerce import Source, raw_documents
 
 
-def query(source: Any, expression: str) -> list[Any]:
+def query(source: Source, expression: str) -> list[Any]:
     """Values matching a JSONPath ``expression`` (jsonpath-ng extended syntax) in ``source``'s JSON.
 
     The raw documents are queried as given (camelCase stays camelCase). For an archive or a
-    directory, every JSON/YAML member is queried and the matches are concatenated.
+    directory, every JSON/YAML member is queried and the matches are concatenated. A loaded
+    ``Snapshot``, ``EnvoyProxy`` or ``Ztunnel`` is queried over the documents it keeps (each Envoy's
+    config dump, each ztunnel's dump), as captured.
 
     Raises:
         UsageError: the expression does not parse.
@@ -25,9 +27,8 @@ def query(source: Any, expression: str) -> list[Any]:
         compiled = parse_jsonpath(expression)
     except (JsonPathLexerError, JsonPathParserError, Exception) as exc:  # noqa: BLE001 - lexer raises bare
         raise UsageError(f"invalid JSONPath {expression!r}: {exc}") from None
-    docs, _ = read_source(source)
     out: list[Any] = []
-    for doc in docs:
-        if isinstance(doc.data, (dict, list)):
-            out.extend(m.value for m in compiled.find(doc.data))
+    for data in raw_documents(source):
+        if isinstance(data, (dict, list)):
+            out.extend(m.value for m in compiled.find(data))
     return out

@@ -102,7 +102,8 @@ _SDS_ONE = "validation_context_sds_secret_config"
 
 def _tls_secret_names(socket: Any, out: set[str], depth: int = 0) -> None:
     """SDS names of a transport socket: ``typed_config.common_tls_context`` of a TLS context, and
-    the same inside wrapping sockets (``internal_upstream``, ``starttls``, ...)."""
+    the same inside wrapping sockets (``internal_upstream``, ``starttls``, ...).
+    """
     if not isinstance(socket, dict) or depth > 4:
         return
     tc = socket.get("typed_config")
@@ -135,7 +136,8 @@ def _sockets(proxy: EnvoyProxy) -> list[Any]:
 
 def referenced_secrets(proxy: EnvoyProxy, candidates: set[str] | None = None) -> set[str] | None:
     """SDS secret names the proxy's TLS contexts refer to (only ``candidates``, when given); None
-    when the capture cannot tell (no listeners or clusters)."""
+    when the capture cannot tell (no listeners or clusters).
+    """
     if not proxy.sections & {"listeners", "clusters"}:
         return None
     sockets = _sockets(proxy)

@@ -1,6 +1,6 @@
 """The hosts of a proxy with their EDS health, as columns, built once per proxy (for ML4xxx).
 
-Two sources tell an endpoint's health (see :mod:`meshlens.checks.endpoints`): ``/clusters`` where it
+Two sources tell an endpoint's health (see :mod:`meshlens.checks.clusters`): ``/clusters`` where it
 covers a cluster (the control plane's ``eds_health_status`` and Envoy's runtime flags), else
 ``/config_dump?include_eds`` (Envoy's effective health).
 """

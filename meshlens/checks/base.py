@@ -59,9 +59,11 @@ AREAS: Mapping[str, tuple[str, ...]] = {
     "4": ("clusters", "endpoints"),
     "5": ("sync", "drift"),
     "6": ("ztunnel",),
+    "7": ("logs",),
 }
 AREA_TITLES: Mapping[str, str] = {"0": "load", "1": "certificates", "2": "listeners", "3": "routes",
-                                  "4": "clusters and endpoints", "5": "drift and sync", "6": "ztunnel"}
+                                  "4": "clusters and endpoints", "5": "drift and sync", "6": "ztunnel",
+                                  "7": "ztunnel logs"}
 DOC_SECTIONS = ("What it checks", "Why it matters", "Example", "How to fix")
 CODE_RE = re.compile(r"^ML(\d)\d{3}$")
 SLUG_RE = re.compile(r"^([a-z]+)\.[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -127,6 +129,7 @@ INPUTS: Mapping[str, tuple[InputTest, str]] = {
     "several_proxies": (lambda s, c: len(s.proxies) + sum(1 for z in s.ztunnels if z.certificates) > 1,
                         "one proxy in the capture: nothing to compare its trust roots with"),
     "ztunnel": (lambda s, c: bool(s.ztunnels), "the capture holds no ztunnel"),
+    "logs": (lambda s, c: any(hasattr(log, "access") for log in s.logs), "no ztunnel log among the inputs"),
     "istiod": (lambda s, c: s.istiod is not None and bool(s.istiod.sync),
                "no istiod sync status (syncz) in the capture"),
     "intended": (lambda s, c: c.intended is not None, "no intended capture given (--intended FILE)"),
@@ -181,7 +184,8 @@ class Check:
     # --- to implement ---------------------------------------------------------------------------
     def run(self, snapshot: Snapshot, ctx: CheckContext) -> Iterable[Finding | Subject | list[Subject]]:
         """Yield every subject examined (one by one, or a ``list`` of them at once: big captures
-        have tens of thousands), and a finding for each problem."""
+        have tens of thousands), and a finding for each problem.
+        """
         raise NotImplementedError
 
     # --- helpers --------------------------------------------------------------------------------
@@ -237,6 +241,13 @@ def _validate(cls: type[Check]) -> None:
     for attr in ("code", "name", "severity", "title", "message"):
         if getattr(cls, attr, None) is None:
             raise CheckDefinitionError(f"{where}: missing ClassVar {attr!r}")
+    _validate_identity(cls, where)
+    _validate_texts(cls, where)
+    _validate_declarations(cls, where)
+
+
+def _validate_identity(cls: type[Check], where: str) -> None:
+    """Code, slug (its area must match the code's) and severity."""
     match = CODE_RE.match(cls.code)
     if match is None:
         raise CheckDefinitionError(f"{where}: code {cls.code!r} is not ML + 4 digits")
@@ -248,6 +259,10 @@ def _validate(cls: type[Check]) -> None:
                                    f"{AREAS[match.group(1)]} for code {cls.code}")
     if not isinstance(cls.severity, Severity):
         raise CheckDefinitionError(f"{where}: severity must be a Severity")
+
+
+def _validate_texts(cls: type[Check], where: str) -> None:
+    """Title, message template and the docstring's summary and sections."""
     if not cls.title.strip() or len(cls.title) > 80 or cls.title.endswith("."):
         raise CheckDefinitionError(f"{where}: title must be one short line without a final period")
     if not cls.message.strip():
@@ -260,6 +275,10 @@ def _validate(cls: type[Check]) -> None:
                                    f"{', '.join('## ' + s for s in DOC_SECTIONS)} in that order (has {sections})")
     if not cls.summary():
         raise CheckDefinitionError(f"{where}: the docstring needs a one-line summary first")
+
+
+def _validate_declarations(cls: type[Check], where: str) -> None:
+    """Declared inputs, superseded codes and options."""
     unknown = [i for i in cls.inputs if i not in INPUTS]
     if unknown:
         raise CheckDefinitionError(f"{where}: unknown inputs {unknown} (known: {sorted(INPUTS)})")

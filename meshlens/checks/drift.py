@@ -1,5 +1,6 @@
 """ML5xxx: drift and sync: rejected and warming resources, drift against an intended capture,
-istiod's sync status, Envoy's rejected-update counters."""
+istiod's sync status, Envoy's rejected-update counters.
+"""
 
 from __future__ import annotations
 

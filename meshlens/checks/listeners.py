@@ -97,6 +97,8 @@ class TcpClusterNotLoaded(Check):
 
 @dataclass(frozen=True)
 class KnownService:
+    """A service the mesh knows (host, port, where it was seen) and, when known, its VIP."""
+
     host: str
     port: int
     origin: str

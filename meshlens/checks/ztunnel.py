@@ -89,7 +89,8 @@ class StagedServices(Check):
 
 def _resolves(z: Ztunnel, gateway: GatewayAddress) -> bool:
     """istioctl's rule: a service whose ``ns/hostname`` or a VIP equals the destination (a workload IP
-    also counts, for waypoints addressed by pod IP)."""
+    also counts, for waypoints addressed by pod IP).
+    """
     dest = GatewayDestination.parse(gateway.destination)
     if dest.kind == "hostname":
         return z.service(gateway.destination) is not None

@@ -86,6 +86,7 @@ def now_option(func: F) -> F:
 
 
 def emit_json(value: Any) -> None:
+    """Print ``value`` as meshlens' JSON (2-space indent) on stdout."""
     from meshlens.render.jsonout import dumps
 
     click.echo(dumps(value))

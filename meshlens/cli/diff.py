@@ -20,15 +20,19 @@ from meshlens.cli.app import emit_json, handle_errors
 def diff(intended: str, loaded: str, output: str, istioctl_mode: bool, exit_code: bool) -> None:
     """Compare INTENDED (istiod's /debug/config_dump?proxyID=, or a before capture) with LOADED (Envoy's
     /config_dump, or an after capture): per xDS type SYNCED / DRIFTED / NOT_COMPARED, and each drifted
-    resource as added, missing, changed, rejected or warming."""
+    resource as added, missing, changed, rejected or warming.
+    """
     if istioctl_mode:
-        from meshlens.analysis.istioctl_compare import compare_sections
+        from meshlens.analysis.istioctl_compare import compare_istioctl
 
-        text, notes = compare_sections(intended, loaded)
-        click.echo(text, nl=False)
-        for note in notes:
+        comparison = compare_istioctl(intended, loaded)
+        if output == "json":
+            emit_json(comparison.to_dict())
+        else:
+            click.echo(str(comparison), nl=False)
+        for note in comparison.notes:
             click.echo(f"note: {note}", err=True)
-        drifted = "Don't Match" in text
+        drifted = not comparison.in_sync
     else:
         from meshlens.analysis.diff import diff as run_diff
 

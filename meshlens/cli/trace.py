@@ -8,6 +8,7 @@ from meshlens.cli.app import emit_json, handle_errors
 
 
 def parse_header(value: str) -> tuple[str, str]:
+    """``'name: value'`` (a ``-H`` option) as ``(name, value)``; a clear usage error otherwise."""
     name, sep, rest = value.partition(":")
     if not sep or not name.strip():
         raise click.BadParameter(f"expected 'name: value', got {value!r}", param_hint="-H/--header")

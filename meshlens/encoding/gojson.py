@@ -1,10 +1,10 @@
-"""JSON text as istioctl's Go code writes it, for ``-o json`` byte parity.
+r"""JSON text as istioctl's Go code writes it, for ``-o json`` byte parity.
 
 istioctl uses three JSON writers, and they differ in layout and escaping:
 
 * ``marshal_indent`` — Go ``encoding/json.MarshalIndent(v, "", indent)`` over protojson output
   (``pc cluster/listener/route/eds/endpoint -o json``): the usual layout, ``{}``/``[]`` for empty
-  containers, and HTML-safe strings (``<`` ``>`` ``&`` U+2028 U+2029 as ``\\u003c`` ...);
+  containers, and HTML-safe strings (``<`` ``>`` ``&`` U+2028 U+2029 as ``\u003c`` ...);
   ``marshal`` is ``json.Marshal`` (the same, compact).
 * ``protojson_indent`` — Go ``protojson`` with ``Indent`` (``pc ecds -o json``): the same layout,
   without HTML escaping.

@@ -53,7 +53,8 @@ def go_yaml(value: Any) -> str:
 # --- keys -------------------------------------------------------------------------------------------
 def _key_less(a: str, b: str) -> bool:
     """yaml.v2 ``keyList.Less`` for string keys: letters after other runes, digit runs (Unicode
-    decimal digits, each worth ``rune - '0'`` in a wrapping int64, as Go computes it) by value."""
+    decimal digits, each worth ``rune - '0'`` in a wrapping int64, as Go computes it) by value.
+    """
     for i in range(min(len(a), len(b))):
         ca, cb = a[i], b[i]
         if ca == cb:
@@ -158,8 +159,9 @@ def _timestamp(s: str) -> bool:
 
 
 def _printable(ch: str) -> bool:
-    """yaml.v2 ``is_printable``: no C1 controls (NEL included) and nothing beyond U+FFFF (so an emoji
-    makes a string double-quoted, written ``\\U0001F600``)."""
+    r"""yaml.v2 ``is_printable``: no C1 controls (NEL included) and nothing beyond U+FFFF (so an emoji
+    makes a string double-quoted, written ``\U0001F600``).
+    """
     o = ord(ch)
     return o == 0x0A or 0x20 <= o <= 0x7E or 0xA0 <= o <= 0xD7FF or (0xE000 <= o <= 0xFFFD and o != 0xFEFF)
 
@@ -242,7 +244,8 @@ def _double_quoted(s: str, column: int, indent: int, allow_breaks: bool) -> str:
 
 def _single_quoted(s: str, column: int, indent: int, allow_breaks: bool) -> str:
     """Only U+2028/U+2029 can be line breaks here (a newline makes a block, the others are escaped):
-    written as they are, the next rune after ``indent`` spaces (the emitter's ``write_indent``)."""
+    written as they are, the next rune after ``indent`` spaces (the emitter's ``write_indent``).
+    """
     out = ["'"]
     column += 1
     spaces = breaks = False
@@ -354,7 +357,8 @@ def _scalar(value: Any, column: int, indent: int, *, key: bool = False) -> str:
 def _number(value: float) -> str:
     """A number as JSONToYAML leaves it: Go's JSON text read back by yaml.v2, so an integer when the
     text is one that fits 64 bits (``1234567.0`` -> ``1234567``, ``-0.0`` -> ``0``), else a float in
-    ``%g`` form (``1e+20``, ``1.2345675e+06``); integers too large for a float stay as they are."""
+    ``%g`` form (``1e+20``, ``1.2345675e+06``); integers too large for a float stay as they are.
+    """
     text = str(value) if isinstance(value, int) else go_float(value)
     if "." in text or "e" in text:
         return _go_g(float(text))

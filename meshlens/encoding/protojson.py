@@ -35,7 +35,8 @@ _WKT = frozenset({"Struct", "Value", "ListValue", "Duration", "Timestamp", "Stri
 
 def to_go(resource: dict[str, Any], *, drop_type: bool = True) -> dict[str, Any]:
     """``resource`` (snake_case or camelCase) as istioctl prints it; ``drop_type`` removes the top
-    ``@type`` (istioctl unpacks the ``Any`` into its typed message before printing)."""
+    ``@type`` (istioctl unpacks the ``Any`` into its typed message before printing).
+    """
     out = _message(resource, None)
     if drop_type:
         out.pop("@type", None)

@@ -1,4 +1,4 @@
-"""Go ``text/tabwriter``-compatible column layout (what istioctl's tables use).
+r"""Go ``text/tabwriter``-compatible column layout (what istioctl's tables use).
 
 Go's tabwriter reads text, not cells: a cell is text *terminated* by a tab, so the text after a
 line's last tab is not part of any column (istioctl's last column is never padded, unless the line
@@ -6,7 +6,7 @@ ends with a tab). A column's width is computed over a *block*: the run of consec
 have a terminated cell in that column; a line with fewer cells ends the block, so widths can differ
 above and below such a line. Width is the cell's rune count plus ``padding`` (at least
 ``minwidth``). This module lays rows out by those rules; cells are joined with tabs and newlines
-first, exactly as istioctl's ``Fprintf(w, "%v\\t%v\\n", ...)`` does, so a cell that itself holds a
+first, exactly as istioctl's ``Fprintf(w, "%v\t%v\n", ...)`` does, so a cell that itself holds a
 tab or a newline splits the same way it does in Go.
 """
 
@@ -17,10 +17,10 @@ from collections.abc import Sequence
 
 def tabwriter(rows: Sequence[Sequence[str]], *, minwidth: int = 0, padding: int = 1, padchar: str = " ",
               trailing: bool = False, tabwidth: int = 8) -> str:
-    """Lay out rows as Go's ``tabwriter.NewWriter(w, minwidth, tabwidth, padding, padchar, 0)`` does.
+    r"""Lay out rows as Go's ``tabwriter.NewWriter(w, minwidth, tabwidth, padding, padchar, 0)`` does.
 
     Each row is written as its cells joined by tabs and ended by a newline (``trailing``: ended
-    by a tab and a newline, as for rows printed with ``"%s\\t...\\t\\n"``). Returns the lines
+    by a tab and a newline, as for rows printed with ``"%s\t...\t\n"``). Returns the lines
     joined by newlines, without a final newline.
     """
     end = "\t\n" if trailing else "\n"

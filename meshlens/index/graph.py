@@ -114,7 +114,7 @@ class MeshGraph:
             self.nx.add_node(dst, kind=dst.kind, name=dst.name, missing=True, reason=reason)
         self._edge(src, dst, relation, dangling=True)
 
-    def _build(self) -> None:
+    def _build(self) -> None:  # noqa: C901 - one pass adding every kind of node and edge
         idx = self._index
         refs = idx.refs
         for res in self.proxy.valid_listeners:
@@ -325,9 +325,9 @@ def export_graph(source: Any, fmt: str = "dot", *, proxy: str | None = None, dan
     import tempfile
 
     from meshlens.errors import UsageError
-    from meshlens.sources import load
+    from meshlens.sources.coerce import as_proxy
 
-    target = source if isinstance(source, EnvoyProxy) else load(source).proxy(proxy)
+    target = as_proxy(source, proxy)
     graph = graph_for(target)
     if dangling_only:
         return json.dumps([d.to_dict() for d in graph.dangling()], indent=2) + "\n"

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from meshlens._gc import gc_held
 from meshlens.index.addresses import ANY_ADDRESS, WILDCARDS, ip_version, is_ip, norm_ip
 from meshlens.index.refs import ClusterRef, ProxyRefs, RdsRef, build_refs, dig
 from meshlens.models.admin import ClusterStatus
@@ -140,7 +141,7 @@ class ProxyIndex:
     _statuses: dict[str, ClusterStatus] | None = field(default=None, repr=False)
 
     @classmethod
-    def build(cls, proxy: EnvoyProxy) -> ProxyIndex:
+    def build(cls, proxy: EnvoyProxy) -> ProxyIndex:  # noqa: C901 - one walk over every resource kind
         """Index ``proxy`` (use :func:`index_for`, which builds it once per proxy)."""
         idx = cls(proxy)
         idx.own_ips = tuple(norm_ip(ip) for ip in proxy.ips)
@@ -187,7 +188,8 @@ class ProxyIndex:
     def refs(self) -> ProxyRefs:
         """Every filter chain, route configuration, virtual host, route and cluster reference."""
         if self._refs is None:
-            self._refs = build_refs(self.proxy)
+            with gc_held():  # thousands of small acyclic records: see meshlens._gc
+                self._refs = build_refs(self.proxy)
         return self._refs
 
     def referrers(self, cluster: str) -> list[ClusterRef]:
@@ -285,7 +287,7 @@ class ProxyIndex:
         return found
 
     # --- service name resolution (what a sidecar's DNS would answer) ---------------------------
-    def host_vips(self) -> dict[str, list[str]]:
+    def host_vips(self) -> dict[str, list[str]]:  # noqa: C901 - two sources of VIPs, each with its rules
         """Service FQDN -> VIPs, read from RDS virtual-host domains and TCP listener names."""
         if self._host_vips is not None:
             return self._host_vips

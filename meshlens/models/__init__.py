@@ -1,0 +1,1 @@
+"""Typed models of captured state: Envoy, ztunnel, istiod, admin endpoints, certificates, names."""

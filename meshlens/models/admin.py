@@ -184,6 +184,8 @@ class HostStatus(MeshModel):
 
 
 class CircuitBreakerThresholds(MeshModel):
+    """``/clusters`` circuit-breaker limits of one priority (``DEFAULT`` or ``HIGH``)."""
+
     priority: str = "DEFAULT"
     max_connections: int | None = None
     max_pending_requests: int | None = None
@@ -192,6 +194,8 @@ class CircuitBreakerThresholds(MeshModel):
 
 
 class CircuitBreakers(MeshModel):
+    """``/clusters`` circuit-breaker thresholds, one entry per priority."""
+
     thresholds: tuple[CircuitBreakerThresholds, ...] = ()
 
     def for_priority(self, priority: str = "DEFAULT") -> CircuitBreakerThresholds | None:
@@ -235,6 +239,8 @@ class ClusterStatus(MeshModel):
 
 # ------------------------------------------------------------------------------------ /certs
 class SubjectAltName(MeshModel):
+    """``/certs`` subject alternative name: a URI (SPIFFE id), DNS name or IP address."""
+
     uri: str | None = None
     dns: str | None = None
     ip_address: str | None = None
@@ -457,6 +463,8 @@ class Memory(MeshModel):
 
 
 class RuntimeEntry(MeshModel):
+    """``/runtime`` key: its final value and its value in each layer."""
+
     final_value: str | None = None
     layer_values: tuple[str, ...] = ()
 

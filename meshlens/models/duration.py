@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from pydantic import GetCoreSchemaHandler
@@ -50,7 +51,7 @@ class Duration:
             micros = (value.days * 86_400 + value.seconds) * 1_000_000 + value.microseconds
             return cls._from_nanos(micros * 1000)
         if isinstance(value, str):
-            return cls._from_text(value)
+            return _text_duration(value) if cls is Duration else cls._from_text(value)
         if isinstance(value, dict):
             return cls._from_message(value)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -131,6 +132,12 @@ class Duration:
         """Validate any accepted spelling; serialize to protojson text."""
         return core_schema.no_info_plain_validator_function(
             cls.parse, serialization=core_schema.to_string_ser_schema())
+
+
+@lru_cache(maxsize=1024)
+def _text_duration(text: str) -> Duration:
+    """Parsed once per distinct text: a dump repeats a handful of timeouts thousands of times."""
+    return Duration._from_text(text)
 
 
 __all__ = ["MAX_SECONDS", "Duration"]

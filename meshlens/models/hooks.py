@@ -30,19 +30,22 @@ class _Providers:
     envoy_view: Callable[..., Table] | None = None
     ztunnel_view: Callable[..., Table] | None = None
     graph: Callable[[EnvoyProxy], MeshGraph] | None = None
+    render: Callable[..., str] | None = None
 
 
 _PROVIDERS = _Providers()
 
 
 def provide(*, envoy_view: Callable[..., Table] | None = None, ztunnel_view: Callable[..., Table] | None = None,
-            graph: Callable[[EnvoyProxy], MeshGraph] | None = None) -> None:
+            graph: Callable[[EnvoyProxy], MeshGraph] | None = None, render: Callable[..., str] | None = None) -> None:
     """Register the functions behind ``EnvoyProxy.view``, ``Ztunnel.view`` and ``EnvoyProxy.graph``.
 
     Args:
         envoy_view: ``(proxy, name, /, **filters) -> Table``, an istioctl ``proxy-config`` view.
         ztunnel_view: ``(ztunnel, name, /, **filters) -> Table``, an istioctl ``ztunnel-config`` view.
         graph: ``(proxy) -> MeshGraph``, the proxy's request graph.
+        render: ``(result, fmt, **options) -> str``, a result in a renderer's format (``Report.to_sarif()``,
+            ``Summary.__str__``): renderers sit above the results.
 
     Arguments left ``None`` keep the provider already registered.
     """
@@ -52,6 +55,8 @@ def provide(*, envoy_view: Callable[..., Table] | None = None, ztunnel_view: Cal
         _PROVIDERS.ztunnel_view = ztunnel_view
     if graph is not None:
         _PROVIDERS.graph = graph
+    if render is not None:
+        _PROVIDERS.render = render
 
 
 def _missing(what: str) -> MeshlensError:
@@ -79,4 +84,11 @@ def graph(proxy: EnvoyProxy) -> MeshGraph:
     return _PROVIDERS.graph(proxy)
 
 
-__all__ = ["envoy_view", "graph", "provide", "ztunnel_view"]
+def render(result: Any, fmt: str, /, **options: Any) -> str:
+    """``result`` rendered as ``fmt`` by the registered renderer."""
+    if _PROVIDERS.render is None:
+        raise _missing("rendering results")
+    return _PROVIDERS.render(result, fmt, **options)
+
+
+__all__ = ["envoy_view", "graph", "provide", "render", "ztunnel_view"]

@@ -67,18 +67,86 @@ class EnvoyProxy:
     config_dump_style: str | None = None  # "snake" (Envoy) or "camel" (istiod / istioctl)
     config_dump_location: Location | None = None
     config_dump_raw: dict[str, Any] | None = None
-    # Companion captures (filled by the admin loaders).
-    cluster_statuses: list[Any] | None = None  # /clusters (JSON or text)
-    certs: list[Any] | None = None  # /certs
-    server_info: Any = None  # /server_info
-    listener_statuses: list[Any] | None = None  # /listeners
-    stats: Any = None  # /stats (JSON or Prometheus text)
+    # Companion captures by slot (``clusters``, ``certs``, ``server_info``, ``listeners``, ``stats``,
+    # ``memory``, ...), filled by the capture kinds registered in meshlens.sources.admin: a new kind needs
+    # no new field here. The usual ones also read as attributes (``proxy.cluster_statuses``, ...).
+    captures: dict[str, Any] = field(default_factory=dict)
     logs: list[Any] = field(default_factory=list)
     captured_at: datetime | None = None
     sources: list[SourceInfo] = field(default_factory=list)
+    # The load findings (ML0xxx) about this proxy, so that a proxy handed on its own keeps them;
+    # the snapshot's ``findings`` holds them too.
+    load_findings: list[LoadFinding] = field(default_factory=list, repr=False)
     # Facts derived from the resources (reference index, graph, ...), each built once on first use
     # by the layer that declares it (see meshlens.models.derived); never part of equality or repr.
     derived: DerivedFacts = field(default_factory=DerivedFacts, repr=False, compare=False)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Unpickled (e.g. from a worker process): re-attach the resources for bulk validation."""
+        import weakref
+
+        from meshlens.models.envoy.resources import owner_resources
+
+        self.__dict__.update(state)
+        owner = weakref.ref(self)
+        for resource in owner_resources(self):
+            resource.attach(owner)
+
+    # --- companion captures ---------------------------------------------------------------------
+    def capture(self, slot: str) -> Any:
+        """The companion capture loaded into ``slot`` (``clusters``, ``memory``, ...), or None."""
+        return self.captures.get(slot)
+
+    @property
+    def cluster_statuses(self) -> list[Any] | None:
+        """``/clusters`` (JSON or text form): ClusterStatus records, or None when not captured."""
+        return self.captures.get("clusters")
+
+    @cluster_statuses.setter
+    def cluster_statuses(self, value: list[Any] | None) -> None:
+        self._set_capture("clusters", value)
+
+    @property
+    def certs(self) -> list[Any] | None:
+        """``/certs``: CertificateEntry records, or None when not captured."""
+        return self.captures.get("certs")
+
+    @certs.setter
+    def certs(self, value: list[Any] | None) -> None:
+        self._set_capture("certs", value)
+
+    @property
+    def server_info(self) -> Any:
+        """``/server_info`` (a ServerInfo), or None when not captured."""
+        return self.captures.get("server_info")
+
+    @server_info.setter
+    def server_info(self, value: Any) -> None:
+        self._set_capture("server_info", value)
+
+    @property
+    def listener_statuses(self) -> list[Any] | None:
+        """``/listeners`` (JSON or text form): ListenerStatus records, or None when not captured."""
+        return self.captures.get("listeners")
+
+    @listener_statuses.setter
+    def listener_statuses(self, value: list[Any] | None) -> None:
+        self._set_capture("listeners", value)
+
+    @property
+    def stats(self) -> Any:
+        """``/stats`` (JSON, Prometheus or text form: an EnvoyStats), or None when not captured."""
+        return self.captures.get("stats")
+
+    @stats.setter
+    def stats(self, value: Any) -> None:
+        self._set_capture("stats", value)
+
+    def _set_capture(self, slot: str, value: Any) -> None:
+        if value is None:
+            self.captures.pop(slot, None)
+        else:
+            self.captures[slot] = value
 
     # --- identity -----------------------------------------------------------------------------
     @property

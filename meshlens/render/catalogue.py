@@ -28,6 +28,17 @@ def render_catalogue() -> str:
     return "\n".join(lines) + "\n"
 
 
+def explain(code: str) -> str:
+    """One check's documentation, as ``meshlens explain CODE`` prints it.
+
+    ``code`` is a code (``ML1001``) or a slug (``certs.expired``); a retired code says what replaced it.
+
+    Raises:
+        UsageError: no such check.
+    """
+    return render_explain(code)
+
+
 def render_explain(code: str) -> str:
     """One check's documentation (``code`` is ``ML1001`` or a slug); a retired code says so."""
     if code.upper() in RETIRED:

@@ -33,10 +33,12 @@ def _proxy_block(p: ProxySummary) -> list[str]:
     lines.append("  " + extra)
     if p.companions:
         lines.append("  with: " + ", ".join(p.companions))
+    lines.extend(f"    {label}: {line}" for label, line in sorted(p.captures.items()))
     return lines
 
 
 def render_summary(s: Summary) -> str:
+    """The ``meshlens inspect`` text of a Summary: kind, source, proxies with versions and counts."""
     lines = [f"kind:     {s.kind}", f"source:   {s.source}"]
     if len(s.proxies) == 1:
         lines.extend(_proxy_block(s.proxies[0]))

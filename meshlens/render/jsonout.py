@@ -8,6 +8,7 @@ import orjson
 
 
 def dumps(value: Any, *, indent: bool = True) -> str:
+    """``value`` as meshlens' JSON text (orjson; 2-space indent unless ``indent=False``)."""
     option = orjson.OPT_INDENT_2 if indent else 0
     return orjson.dumps(value, option=option | orjson.OPT_NON_STR_KEYS, default=_default).decode()
 

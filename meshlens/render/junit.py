@@ -18,7 +18,7 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _x(text: str) -> str:
-    """``text`` made safe for XML: each forbidden character becomes its ``\\xNN``/``\\uNNNN`` escape."""
+    r"""``text`` made safe for XML: each forbidden character becomes its ``\xNN``/``\uNNNN`` escape."""
     return _NOT_XML.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
@@ -67,6 +67,7 @@ def _suite(run: CheckRun, findings: list[Finding]) -> ET.Element:
 
 
 def render(report: Report) -> str:
+    """The report as JUnit XML: one testsuite per check, one testcase per subject."""
     root = ET.Element("testsuites", name="meshlens check")
     by_code: dict[str, list[Finding]] = {}
     for f in report.findings:

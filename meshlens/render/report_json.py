@@ -7,4 +7,5 @@ from meshlens.results import Report
 
 
 def render(report: Report) -> str:
+    """The report as JSON: ``Report.to_dict()`` with a 2-space indent and a final newline."""
     return dumps(report.to_dict()) + "\n"

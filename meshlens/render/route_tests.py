@@ -5,10 +5,14 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from meshlens.analysis.route_tests import RouteTestReport
+from meshlens.analysis.route_tests.text import ToolOutput, router_check_output
 from meshlens.render.trace import render_trace
+
+__all__ = ["ToolOutput", "render_junit", "render_text", "router_check_output"]
 
 
 def render_text(report: RouteTestReport) -> str:
+    """Route test results as text: PASS/FAIL per test, mismatches and the failing traces."""
     lines: list[str] = []
     for r in report.results:
         if r.passed:
@@ -30,6 +34,7 @@ def render_text(report: RouteTestReport) -> str:
 
 
 def render_junit(report: RouteTestReport) -> str:
+    """Route test results as a JUnit XML testsuite (one testcase per test)."""
     suite = ET.Element("testsuite", name="meshlens.route-tests", tests=str(len(report.results)),
                        failures=str(report.failed), errors="0", skipped="0")
     for r in report.results:

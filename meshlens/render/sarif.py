@@ -71,6 +71,7 @@ def _result(f: Finding, rule_index: int, baseline: bool) -> dict[str, Any]:
 
 
 def render(report: Report) -> str:
+    """The report as SARIF 2.1.0: rules from the check catalogue, one result per finding."""
     rules, index = _rules()
     notifications = [
         {"level": "error" if run.status == "errored" else "note",

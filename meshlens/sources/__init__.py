@@ -2,11 +2,14 @@
 
 Each loader module has ``KIND`` (a short name shown by ``inspect``), ``sniff(doc) -> bool`` (does
 this document's *content* look like mine?) and ``load(doc, builder) -> None``. They are tried in
-the order of :data:`LOADERS`; the first whose ``sniff`` is true loads the document.
+the order of :data:`LOADERS`; the first whose ``sniff`` is true loads the document. Companion
+captures of an Envoy proxy (``/clusters``, ``/certs``, ...) are registered capture kinds
+(:data:`meshlens.sources.admin.CAPTURE_KINDS`, :mod:`meshlens.sources.kinds`).
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from meshlens._gc import gc_held
@@ -18,14 +21,18 @@ from meshlens.sources.bounded import MAX_DEPTH, parse_size
 from meshlens.sources.builder import SnapshotBuilder
 from meshlens.sources.read import Document, read_source
 from meshlens.sources.sniff import SYNCZ_KIND, ZTUNNEL_KIND, Deferred, syncz_sniff, ztunnel_sniff
+from meshlens.sources.wds_sniff import ISTIOD_WDS_KIND, istiod_wds_sniff
+from meshlens.sources.ztunnel_log_grammar import ZTUNNEL_LOG_KIND, ztunnel_log_sniff
 
 # Order matters only where two formats could both claim a document; the sniffers are strict.
 # ztunnel and syncz are imported on first load: an Envoy-only command never builds their models.
 LOADERS: tuple[Any, ...] = (
+    Deferred(ISTIOD_WDS_KIND, istiod_wds_sniff, "meshlens.sources.istiod_wds"),
     config_dump,
     envoy_bootstrap,
     Deferred(ZTUNNEL_KIND, ztunnel_sniff, "meshlens.sources.ztunnel"),
     Deferred(SYNCZ_KIND, syncz_sniff, "meshlens.sources.syncz"),
+    Deferred(ZTUNNEL_LOG_KIND, ztunnel_log_sniff, "meshlens.sources.ztunnel_logs"),
     *admin.LOADERS,
 )
 
@@ -52,7 +59,7 @@ def _what_is_it(doc: Document) -> str:
 
 
 EXPECTED = ("expected an Envoy /config_dump (JSON or YAML), /clusters, /certs, /server_info, "
-            "an istiod syncz, a ztunnel /config_dump or a bug-report archive")
+            "an istiod syncz, a ztunnel /config_dump, a ztunnel log or a bug-report archive")
 
 
 def load_document(doc: Document, builder: SnapshotBuilder, *, strict: bool) -> str | None:
@@ -116,7 +123,7 @@ def load(source: Any, *, max_bytes: int | str | None = None) -> Snapshot:
 
 def _load(source: Any, max_bytes: int | str | None = None) -> Snapshot:
     docs, is_collection = read_source(source, max_bytes=parse_size(max_bytes) if max_bytes is not None else None)
-    origin = source if isinstance(source, str) else f"<{type(source).__name__}>"
+    origin = os.fspath(source) if isinstance(source, (str, os.PathLike)) else f"<{type(source).__name__}>"
     builder = SnapshotBuilder(origin=str(origin))
     if is_collection:
         bugreport.load_collection(docs, builder, load_document)

@@ -1,7 +1,8 @@
 """Loaders for Envoy admin captures other than ``/config_dump``.
 
-Each loader recognises its capture by content and fills the companion slots of the proxy of the
-document's group (files in one folder describe one proxy):
+Each capture kind (:class:`~meshlens.sources.kinds.CaptureKind`, registered in :data:`CAPTURE_KINDS`)
+recognises its capture by content and fills a slot of ``proxy.captures`` for the proxy of the document's
+group (files in one folder describe one proxy); ``inspect`` prints each kind's summary line:
 
 ============================  ==========================================  ========================
 capture                       recognised by                               fills
@@ -23,9 +24,8 @@ capture                       recognised by                               fills
 ``/logging``                  text starting ``active loggers:``           extras
 ============================  ==========================================  ========================
 
-``EnvoyProxy`` has no slot for ``/memory``, ``/runtime`` and ``/logging`` yet: they are kept in
-``snapshot.extras["envoy_admin"][proxy.group]`` under ``memory``, ``runtime`` and ``logging`` (see
-:func:`proxy_admin_extra`).
+``/memory``, ``/runtime`` and ``/logging`` fill the slots ``memory``, ``runtime`` and ``logging``
+(``proxy.capture("memory")``; :func:`proxy_admin_extra` still answers).
 
 When one proxy folder holds the same capture twice, the first is kept and an ML0013 finding names
 the other; a JSON form replaces a text form of the same endpoint (JSON carries more).
@@ -34,7 +34,6 @@ the other; a JSON form replaces a text form of the same endpoint (JSON carries m
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
@@ -47,27 +46,20 @@ from meshlens.models.admin import (
     Runtime,
     ServerInfo,
 )
-from meshlens.models.base import ML0007_MALFORMED_RESOURCE, ML0013_DUPLICATE_CAPTURE, Severity
+from meshlens.models.base import ML0007_MALFORMED_RESOURCE, Severity
 from meshlens.models.snapshot import EnvoyProxy, Snapshot
 from meshlens.sources import admin_clusters as ac
 from meshlens.sources.builder import SnapshotBuilder
+from meshlens.sources.kinds import CaptureKind, register
 from meshlens.sources.read import Document
 
-EXTRAS_KEY = "envoy_admin"
-
-
-@dataclass(frozen=True)
-class Loader:
-    """A loader object with the same surface as a loader module: ``KIND``, ``sniff``, ``load``."""
-
-    KIND: str
-    sniff: Callable[[Document], bool]
-    load: Callable[[Document, SnapshotBuilder], None]
+# The loader surface of meshlens.sources.LOADERS (KIND, sniff, load): a capture kind has it.
+Loader = CaptureKind
 
 
 def proxy_admin_extra(snapshot: Snapshot, proxy: EnvoyProxy, name: str) -> Any:
-    """The ``memory`` / ``runtime`` / ``logging`` capture of ``proxy``, or None."""
-    return snapshot.extras.get(EXTRAS_KEY, {}).get(proxy.group, {}).get(name)
+    """The ``memory`` / ``runtime`` / ``logging`` capture of ``proxy``, or None (``proxy.capture(name)``)."""
+    return proxy.capture(name)
 
 
 # ------------------------------------------------------------------------------------ helpers
@@ -92,47 +84,34 @@ def _problems(builder: SnapshotBuilder, doc: Document, proxy: EnvoyProxy,
                         location=doc.location, proxy=proxy.name, kind=what)
 
 
-def _loaded_kinds(proxy: EnvoyProxy) -> set[str]:
-    return {s.kind for s in proxy.sources}
+def _model(model: Any, what: str) -> Callable[[Document, SnapshotBuilder, EnvoyProxy], Any]:
+    """A parser validating the whole document as ``model``; a malformed one is a finding, not loaded."""
+    def parse(doc: Document, builder: SnapshotBuilder, proxy: EnvoyProxy) -> Any:
+        try:
+            return model.model_validate(doc.data)
+        except ValidationError as exc:
+            _problems(builder, doc, proxy, [("$", f"not loaded: {exc.errors()[0]['msg']}")], what)
+            return None
+
+    return parse
 
 
-def _duplicate(builder: SnapshotBuilder, doc: Document, proxy: EnvoyProxy, what: str) -> None:
-    kept = next((s for s in proxy.sources if s.kind.startswith(what)), None)
-    where = str(kept.location) if kept is not None else "an earlier file"
-    builder.finding(ML0013_DUPLICATE_CAPTURE, Severity.INFO,
-                    f"second {what} capture for this proxy ignored; kept {where}",
-                    location=doc.location, proxy=proxy.name, kind=what)
+def _records(read: Callable[[Any], tuple[list[Any], list[ac.Problem]]], what: str,
+             text: bool = False) -> Callable[[Document, SnapshotBuilder, EnvoyProxy], Any]:
+    """A parser of a record list (``/clusters``, ``/listeners``): malformed entries become findings."""
+    def parse(doc: Document, builder: SnapshotBuilder, proxy: EnvoyProxy) -> Any:
+        records, problems = read((doc.text or "") if text else doc.data)
+        _problems(builder, doc, proxy, problems, what)
+        return records
+
+    return parse
 
 
-def _should_fill(builder: SnapshotBuilder, doc: Document, proxy: EnvoyProxy, kinds: tuple[str, ...],
-                 current: Any, *, rank: int) -> bool:
-    """Whether this capture should fill a slot: empty slot, or a richer form than what is there.
-
-    ``kinds`` are the loader kinds sharing the slot, richest first; ``rank`` is this one's index.
-    """
-    if current is None:
-        return True
-    loaded = _loaded_kinds(proxy)
-    held = min((kinds.index(k) for k in loaded if k in kinds), default=len(kinds))
-    if rank < held:
-        return True
-    if rank == held:
-        _duplicate(builder, doc, proxy, kinds[rank])
-    return False
-
-
-def _set_extra(builder: SnapshotBuilder, proxy: EnvoyProxy, doc: Document, name: str, value: Any) -> None:
-    per_proxy = builder.snapshot.extras.setdefault(EXTRAS_KEY, {}).setdefault(proxy.group, {})
-    if name in per_proxy:
-        _duplicate(builder, doc, proxy, f"envoy-{name}")
-        return
-    per_proxy[name] = value
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 # ----------------------------------------------------------------------------------- /clusters
-CLUSTER_KINDS = ("envoy-clusters", "envoy-clusters-text")
-
-
 def _sniff_clusters_json(doc: Document) -> bool:
     data = _dict(doc)
     if data is None:
@@ -141,25 +120,14 @@ def _sniff_clusters_json(doc: Document) -> bool:
     return isinstance(items, list) and len(data) <= 2
 
 
-def _load_clusters_json(doc: Document, builder: SnapshotBuilder) -> None:
-    proxy = builder.envoy(doc)
-    records, problems = ac.clusters_from_json(doc.data)
-    _problems(builder, doc, proxy, problems, "/clusters")
-    if _should_fill(builder, doc, proxy, CLUSTER_KINDS, proxy.cluster_statuses, rank=0):
-        proxy.cluster_statuses = records
-
-
 def _sniff_clusters_text(doc: Document) -> bool:
     text = _text(doc)
     return text is not None and ac.looks_like_clusters_text(text)
 
 
-def _load_clusters_text(doc: Document, builder: SnapshotBuilder) -> None:
-    proxy = builder.envoy(doc)
-    records, problems = ac.clusters_from_text(doc.text or "")
-    _problems(builder, doc, proxy, problems, "/clusters")
-    if _should_fill(builder, doc, proxy, CLUSTER_KINDS, proxy.cluster_statuses, rank=1):
-        proxy.cluster_statuses = records
+def _clusters_summary(records: list[Any]) -> str:
+    hosts = sum(len(c.host_statuses) for c in records)
+    return f"{_plural(len(records), 'cluster')}, {_plural(hosts, 'host')}"
 
 
 # -------------------------------------------------------------------------------------- /certs
@@ -171,8 +139,7 @@ def _sniff_certs(doc: Document) -> bool:
                for c in data["certificates"][:5])
 
 
-def _load_certs(doc: Document, builder: SnapshotBuilder) -> None:
-    proxy = builder.envoy(doc)
+def _parse_certs(doc: Document, builder: SnapshotBuilder, proxy: EnvoyProxy) -> list[CertificateEntry]:
     entries: list[CertificateEntry] = []
     problems: list[ac.Problem] = []
     for i, item in enumerate(doc.data["certificates"]):
@@ -181,8 +148,13 @@ def _load_certs(doc: Document, builder: SnapshotBuilder) -> None:
         except ValidationError as exc:
             problems.append((f"$.certificates[{i}]", f"entry skipped: {exc.errors()[0]['msg']}"))
     _problems(builder, doc, proxy, problems, "/certs")
-    if _should_fill(builder, doc, proxy, ("envoy-certs",), proxy.certs, rank=0):
-        proxy.certs = entries
+    return entries
+
+
+def _certs_summary(entries: list[CertificateEntry]) -> str:
+    chain = sum(len(e.cert_chain) for e in entries)
+    roots = sum(len(e.ca_cert) for e in entries)
+    return f"{_plural(chain, 'certificate')}, {_plural(roots, 'CA certificate')}"
 
 
 # -------------------------------------------------------------------------------- /server_info
@@ -196,23 +168,18 @@ def _sniff_server_info(doc: Document) -> bool:
             and any(k in data for k in _SERVER_INFO_MARKERS))
 
 
-def _load_server_info(doc: Document, builder: SnapshotBuilder) -> None:
-    proxy = builder.envoy(doc)
-    try:
-        info = ServerInfo.model_validate(doc.data)
-    except ValidationError as exc:
-        _problems(builder, doc, proxy, [("$", f"not loaded: {exc.errors()[0]['msg']}")], "/server_info")
-        return
-    if _should_fill(builder, doc, proxy, ("envoy-server-info",), proxy.server_info, rank=0):
-        proxy.server_info = info
-        if proxy.node_id is None and info.node_id:
-            proxy.node_id = info.node_id
+def _name_the_node(proxy: EnvoyProxy, info: ServerInfo) -> None:
+    if proxy.node_id is None and info.node_id:
+        proxy.node_id = info.node_id
+
+
+def _server_info_summary(info: ServerInfo) -> str:
+    uptime = info.uptime_seconds
+    return f"Envoy {info.envoy_version or 'unknown'}, {info.state or 'state unknown'}" + (
+        f", up {uptime} s" if uptime is not None else "")
 
 
 # ---------------------------------------------------------------------------------- /listeners
-LISTENER_KINDS = ("envoy-listeners", "envoy-listeners-text")
-
-
 def _sniff_listeners_json(doc: Document) -> bool:
     data = _dict(doc)
     if data is None:
@@ -221,28 +188,11 @@ def _sniff_listeners_json(doc: Document) -> bool:
     return isinstance(items, list) and len(data) == 1
 
 
-def _load_listeners_json(doc: Document, builder: SnapshotBuilder) -> None:
-    proxy = builder.envoy(doc)
-    records, problems = ac.listeners_from_json(doc.data)
-    _problems(builder, doc, proxy, problems, "/listeners")
-    if _should_fill(builder, doc, proxy, LISTENER_KINDS, proxy.listener_statuses, rank=0):
-        proxy.listener_statuses = records
-
-
 def _sniff_listeners_text(doc: Document) -> bool:
     return doc.syntax == "text" and bool(doc.text) and ac.looks_like_listeners_text(doc.text or "")
 
 
-def _load_listeners_text(doc: Document, builder: SnapshotBuilder) -> None:
-    proxy = builder.envoy(doc)
-    records, problems = ac.listeners_from_text(doc.text or "")
-    _problems(builder, doc, proxy, problems, "/listeners")
-    if _should_fill(builder, doc, proxy, LISTENER_KINDS, proxy.listener_statuses, rank=1):
-        proxy.listener_statuses = records
-
-
 # -------------------------------------------------------------------------------------- /stats
-STATS_KINDS = ("envoy-stats", "envoy-stats-prometheus", "envoy-stats-text")
 # Roots of Envoy's own stat names (``/stats`` text form), to tell it from any "key: value" text.
 _STAT_ROOTS = ("server.", "cluster_manager.", "listener_manager.", "cluster.", "http.", "listener.",
                "runtime.", "control_plane.", "filesystem.", "main_thread.", "workers.")
@@ -274,14 +224,11 @@ def _sniff_stats_text(doc: Document) -> bool:
     return bool(lines) and all(": " in ln and ln.startswith(_STAT_ROOTS) for ln in lines if ln)
 
 
-def _stats_loader(fmt: str, rank: int) -> Callable[[Document, SnapshotBuilder], None]:
-    def load(doc: Document, builder: SnapshotBuilder) -> None:
-        proxy = builder.envoy(doc)
-        source = doc.data if fmt == "json" else doc.text
-        if _should_fill(builder, doc, proxy, STATS_KINDS, proxy.stats, rank=rank):
-            proxy.stats = EnvoyStats(format=fmt, source=source, location=doc.location)
+def _stats(fmt: str) -> Callable[[Document, SnapshotBuilder, EnvoyProxy], EnvoyStats]:
+    def parse(doc: Document, builder: SnapshotBuilder, proxy: EnvoyProxy) -> EnvoyStats:
+        return EnvoyStats(format=fmt, source=doc.data if fmt == "json" else doc.text, location=doc.location)
 
-    return load
+    return parse
 
 
 # ------------------------------------------------------------------ /memory /runtime /logging
@@ -290,48 +237,60 @@ def _sniff_memory(doc: Document) -> bool:
     return data is not None and "allocated" in data and "heap_size" in data and len(data) <= 12
 
 
-def _load_memory(doc: Document, builder: SnapshotBuilder) -> None:
-    proxy = builder.envoy(doc)
-    try:
-        _set_extra(builder, proxy, doc, "memory", Memory.model_validate(doc.data))
-    except ValidationError as exc:
-        _problems(builder, doc, proxy, [("$", f"not loaded: {exc.errors()[0]['msg']}")], "/memory")
-
-
 def _sniff_runtime(doc: Document) -> bool:
     data = _dict(doc)
     return (data is not None and isinstance(data.get("entries"), dict) and isinstance(data.get("layers"), list)
             and set(data) <= {"entries", "layers"})
 
 
-def _load_runtime(doc: Document, builder: SnapshotBuilder) -> None:
-    proxy = builder.envoy(doc)
-    try:
-        _set_extra(builder, proxy, doc, "runtime", Runtime.model_validate(doc.data))
-    except ValidationError as exc:
-        _problems(builder, doc, proxy, [("$", f"not loaded: {exc.errors()[0]['msg']}")], "/runtime")
-
-
 def _sniff_logging(doc: Document) -> bool:
     return bool(doc.text) and (doc.text or "").lstrip().startswith("active loggers:")
 
 
-def _load_logging(doc: Document, builder: SnapshotBuilder) -> None:
-    proxy = builder.envoy(doc)
-    _set_extra(builder, proxy, doc, "logging", LogLevels.from_text(doc.text or ""))
+def _parse_logging(doc: Document, builder: SnapshotBuilder, proxy: EnvoyProxy) -> LogLevels:
+    return LogLevels.from_text(doc.text or "")
 
 
-LOADERS: tuple[Loader, ...] = (
-    Loader("envoy-clusters", _sniff_clusters_json, _load_clusters_json),
-    Loader("envoy-clusters-text", _sniff_clusters_text, _load_clusters_text),
-    Loader("envoy-certs", _sniff_certs, _load_certs),
-    Loader("envoy-server-info", _sniff_server_info, _load_server_info),
-    Loader("envoy-listeners", _sniff_listeners_json, _load_listeners_json),
-    Loader("envoy-listeners-text", _sniff_listeners_text, _load_listeners_text),
-    Loader("envoy-stats", _sniff_stats_json, _stats_loader("json", 0)),
-    Loader("envoy-stats-prometheus", _sniff_stats_prometheus, _stats_loader("prometheus", 1)),
-    Loader("envoy-stats-text", _sniff_stats_text, _stats_loader("text", 2)),
-    Loader("envoy-memory", _sniff_memory, _load_memory),
-    Loader("envoy-runtime", _sniff_runtime, _load_runtime),
-    Loader("envoy-logging", _sniff_logging, _load_logging),
-)
+def _mib(n: int | None) -> str:
+    return f"{n / 2**20:.1f} MiB" if n is not None else "unknown"
+
+
+# The registry: one entry per capture kind, in sniffing order (stricter sniffers first where two could
+# claim a document). A new kind is one entry: sniffer, parser, slot, summary line.
+CAPTURE_KINDS: tuple[CaptureKind, ...] = register((
+    CaptureKind("envoy-clusters", "clusters", "/clusters", _sniff_clusters_json,
+                _records(ac.clusters_from_json, "/clusters"), _clusters_summary, rank=0),
+    CaptureKind("envoy-clusters-text", "clusters", "/clusters", _sniff_clusters_text,
+                _records(ac.clusters_from_text, "/clusters", text=True), _clusters_summary, rank=1),
+    CaptureKind("envoy-certs", "certs", "/certs", _sniff_certs, _parse_certs, _certs_summary),
+    CaptureKind("envoy-server-info", "server_info", "/server_info", _sniff_server_info,
+                _model(ServerInfo, "/server_info"), _server_info_summary, on_fill=_name_the_node),
+    CaptureKind("envoy-listeners", "listeners", "/listeners", _sniff_listeners_json,
+                _records(ac.listeners_from_json, "/listeners"), lambda r: _plural(len(r), "listener"), rank=0),
+    CaptureKind("envoy-listeners-text", "listeners", "/listeners", _sniff_listeners_text,
+                _records(ac.listeners_from_text, "/listeners", text=True), lambda r: _plural(len(r), "listener"),
+                rank=1),
+    CaptureKind("envoy-stats", "stats", "/stats", _sniff_stats_json, _stats("json"),
+                lambda st: f"{st.format} form", rank=0),
+    CaptureKind("envoy-stats-prometheus", "stats", "/stats", _sniff_stats_prometheus, _stats("prometheus"),
+                lambda st: f"{st.format} form", rank=1),
+    CaptureKind("envoy-stats-text", "stats", "/stats", _sniff_stats_text, _stats("text"),
+                lambda st: f"{st.format} form", rank=2),
+    CaptureKind("envoy-memory", "memory", "/memory", _sniff_memory, _model(Memory, "/memory"),
+                lambda m: f"{_mib(m.allocated)} allocated, heap {_mib(m.heap_size)}"),
+    CaptureKind("envoy-runtime", "runtime", "/runtime", _sniff_runtime, _model(Runtime, "/runtime"),
+                lambda r: f"{_plural(len(r.entries), 'key')} in {_plural(len(r.layers), 'layer')}"),
+    CaptureKind("envoy-logging", "logging", "/logging", _sniff_logging, _parse_logging,
+                lambda lv: _plural(len(lv.levels), "logger")),
+))
+
+# Compatibility: the name meshlens.sources.LOADERS reads.
+LOADERS: tuple[CaptureKind, ...] = CAPTURE_KINDS
+
+# Kinds sharing a slot, richest first (kept for callers of the former names).
+CLUSTER_KINDS = ("envoy-clusters", "envoy-clusters-text")
+LISTENER_KINDS = ("envoy-listeners", "envoy-listeners-text")
+STATS_KINDS = ("envoy-stats", "envoy-stats-prometheus", "envoy-stats-text")
+
+__all__ = ["CAPTURE_KINDS", "CLUSTER_KINDS", "LISTENER_KINDS", "LOADERS", "STATS_KINDS", "Loader",
+           "proxy_admin_extra"]

@@ -243,7 +243,7 @@ def load_yaml(text: str) -> Any:
     return value
 
 
-def check_json_values(value: Any) -> None:
+def check_json_values(value: Any) -> None:  # noqa: C901 - one iterative walk, every JSON kind
     """Refuse what JSON cannot hold (integers beyond 64 bits, NaN, Infinity) and nesting beyond MAX_DEPTH.
 
     Iterative, so arbitrarily deep input cannot exhaust the Python stack.

@@ -7,7 +7,9 @@ A bug-report is recognised by its layout, with or without the ``bug-report/`` pr
     proxies/<ns>/<pod>/config_dump?include_eds  \
     proxies/<ns>/<pod>/clusters, certs, ...      } one proxy per pod folder (nested
     proxies/<ns>/<pod>/stats/prometheus         /  stats/ included), ztunnel pods alike
-    proxies/<ns>/<pod>/istio-proxy.log          -> proxy.logs + snapshot.logs
+    proxies/<ns>/<pod>/istio-proxy.log          -> proxy.logs + snapshot.logs (a ztunnel pod's log, or
+                                                   any log whose lines are ztunnel's: a ZtunnelLog
+                                                   of typed events attributed to that pod)
     istio/<ns>/<istiod-pod>/debug/syncz         -> snapshot.istiod (ISTIOD = the pod)
     istio/<ns>/<istiod-pod>/discovery.log       -> snapshot.logs
 
@@ -28,6 +30,7 @@ from pathlib import Path
 from meshlens.models.admin import LogFile
 from meshlens.sources.builder import SnapshotBuilder
 from meshlens.sources.read import Document
+from meshlens.sources.ztunnel_log_grammar import looks_like_ztunnel_log
 
 # Log files recognised by name (logs have no content signature), and what wrote them.
 LOG_COMPONENTS = {"istio-proxy.log": "istio-proxy", "envoy.log": "istio-proxy", "discovery.log": "istiod",
@@ -98,8 +101,16 @@ def _load_log(doc: Document, text: str, builder: SnapshotBuilder) -> None:
         if builder.has_envoy(doc.group):
             builder.envoy(doc).logs.extend(lines)
             component = "envoy"
-        elif any("ztunnel" in kind for kind in _group_kinds(builder, doc.group)):
+        elif (any("ztunnel" in kind for kind in _group_kinds(builder, doc.group))
+              or looks_like_ztunnel_log(text[:65536])):
             component = "ztunnel"
+    if component == "ztunnel":
+        from meshlens.sources.ztunnel_logs import parse_log  # its models only when a ztunnel log is there
+
+        pod = str(doc.extra.get("pod") or doc.group.rstrip("/").rsplit("/", 1)[-1])
+        builder.snapshot.logs.append(parse_log(lines, doc.location, name=pod, group=doc.group))
+        builder.record_source(doc, "ztunnel-log")
+        return
     builder.snapshot.logs.append(LogFile(location=doc.location, group=doc.group, component=component,
                                          lines=lines))
     builder.record_source(doc, f"{component}-log")

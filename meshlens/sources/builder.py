@@ -79,7 +79,30 @@ class SnapshotBuilder:
 
     def build(self) -> Snapshot:
         snap = self.snapshot
+        self._attach_findings()
         stamps = [p.captured_at for p in snap.proxies if p.captured_at is not None]
         if stamps and snap.captured_at is None:
             snap.captured_at = max(stamps)
         return snap
+
+    def _attach_findings(self) -> None:
+        """Give each proxy and ztunnel the load findings about it (by name, or by the file it came from)."""
+        owners: dict[Any, list[LoadFinding]] = {}
+        for proxy in self.snapshot.proxies:
+            proxy.load_findings = []
+            for key in (proxy.node_id, proxy.group, proxy.name):
+                if key:
+                    owners.setdefault(("name", key), proxy.load_findings)
+            for info in proxy.sources:
+                owners.setdefault(("at", info.location.file, info.location.member), proxy.load_findings)
+        for z in self.snapshot.ztunnels:
+            z.load_findings = []
+            owners.setdefault(("at", z.location.file, z.location.member), z.load_findings)
+            if z.name:
+                owners.setdefault(("name", z.name), z.load_findings)
+        for finding in self.snapshot.findings:
+            found = owners.get(("name", finding.proxy)) if finding.proxy else None
+            if found is None:
+                found = owners.get(("at", finding.location.file, finding.location.member))
+            if found is not None:
+                found.append(finding)

@@ -9,6 +9,7 @@ spelling.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from pydantic import ValidationError
@@ -54,6 +55,7 @@ _ADMIN_PREFIXES = ("envoy.admin.v3.", "envoy.admin.v2alpha.")
 
 
 def sniff(doc: Document) -> bool:
+    """True when ``doc`` is an Envoy ``/config_dump`` (a ``configs`` list of admin ``@type`` sections)."""
     data = doc.data
     if not isinstance(data, dict) or not isinstance(data.get("configs"), list):
         return False
@@ -81,6 +83,7 @@ class Walker:
         self.builder = builder
         self.proxy = proxy
         self.partial = False
+        self.owner = weakref.ref(proxy)  # resources validate in bulk through it (models/envoy/resources.py)
 
     # --- helpers ----------------------------------------------------------------------------
     def finding(self, code: str, severity: Severity, message: str, path: str, kind: str | None = None,
@@ -91,6 +94,7 @@ class Walker:
 
     def _add(self, bucket: list[Any], res: Resource[Any]) -> None:
         bucket.append(res)
+        res.attach(self.owner)
         if res.state == "rejected":
             details = res.error.details if res.error else ""
             self.finding(ML0004_REJECTED, Severity.ERROR,
@@ -325,6 +329,7 @@ _SECTIONS = {
 
 
 def load(doc: Document, builder: SnapshotBuilder) -> None:
+    """Load an Envoy ``/config_dump`` into ``builder``: one proxy, its sections by ``@type``."""
     data: dict[str, Any] = doc.data
     configs: list[dict[str, Any]] = data["configs"]
     proxy = builder.envoy(doc)

@@ -14,11 +14,13 @@ _MARKERS = ("static_resources", "staticResources", "dynamic_resources", "dynamic
 
 
 def sniff(doc: Document) -> bool:
+    """True when ``doc`` is an Envoy bootstrap file (a ``node`` and bootstrap sections)."""
     data = doc.data
     return isinstance(data, dict) and isinstance(data.get("node"), dict) and any(k in data for k in _MARKERS)
 
 
 def load(doc: Document, builder: SnapshotBuilder) -> None:
+    """Load an Envoy bootstrap file into ``builder`` as the proxy's bootstrap and static resources."""
     proxy = builder.envoy(doc)
     raw = doc.data
     if any(k in raw for k in ("staticResources", "dynamicResources", "layeredRuntime")):

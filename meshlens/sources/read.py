@@ -9,11 +9,13 @@ name things in messages.
 from __future__ import annotations
 
 import codecs
+import gzip
 import io
 import os
 import re
 import sys
 import tarfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,11 +26,13 @@ import orjson
 from meshlens.errors import LoadError
 from meshlens.models.base import Location
 from meshlens.sources.bounded import Budget, YamlRefused, current_limit, gunzip, load_yaml, read_file, read_stream
+from meshlens.sources.ztunnel_log_grammar import looks_like_ztunnel_log
 
 GZIP_MAGIC = b"\x1f\x8b"
 _LOG_LINE_RE = re.compile(r"^\[\d{4}-\d\d-\d\d[ T]")
 _YAML_KEY_RE = re.compile(r"""^["']?[A-Za-z_@][\w.\-/@]*["']?:(\s|$)""")
 MAX_YAML_FALLBACK = 8 * 1024**2  # JSON that fails to parse is retried as YAML only up to this size
+LOG_HEAD_BYTES = 65536  # how much of a file is read to tell a log (streamed) from a capture
 _BINARY_MAGICS = {
     b"\x89PNG": "a PNG image",
     b"%PDF": "a PDF document",
@@ -147,8 +151,9 @@ def parse_bytes(data: bytes, location: Location, *, group: str = "", mtime: floa
             # YAML is a superset of JSON: a flow-style YAML capture (istioctl -o yaml of a
             # ConfigDump can look like this) still loads; real JSON damage fails both ways.
             text = data.decode("utf-8", errors="replace")
-            if _LOG_LINE_RE.match(text.lstrip()):
-                # Envoy's default log format starts "[2026-11-22 13:31:36.123][14][info]...": text.
+            if _LOG_LINE_RE.match(text.lstrip()) or looks_like_ztunnel_log(text[:LOG_HEAD_BYTES]):
+                # Envoy's default log format starts "[2026-11-22 13:31:36.123][14][info]...", ztunnel's
+                # JSON logs are one object per line, kubectl --prefix starts "[pod/...]": text.
                 doc.text = text
                 doc.syntax = "text"
                 return doc
@@ -162,7 +167,7 @@ def parse_bytes(data: bytes, location: Location, *, group: str = "", mtime: floa
     text = data.decode("utf-8", errors="replace")
     doc.text = text
     doc.syntax = "text"
-    if _maybe_yaml(text):
+    if _maybe_yaml(text) and not looks_like_ztunnel_log(text[:LOG_HEAD_BYTES]):
         value = _try_yaml(text, doc)
         if isinstance(value, (dict, list)):
             doc.data = value
@@ -200,7 +205,8 @@ def _is_tar(data: bytes) -> bool:
 
 def _from_tar(data: bytes, file: str, budget: Budget) -> Iterator[Document]:
     """Documents of a tar archive; a member that cannot be read is an 'unreadable' document, and a
-    truncated archive keeps the members read before the damage."""
+    truncated archive keeps the members read before the damage.
+    """
     try:
         tar = tarfile.open(fileobj=io.BytesIO(data), mode="r:*")  # noqa: SIM115 - closed by the with below
     except tarfile.TarError as exc:
@@ -253,7 +259,8 @@ def _member_documents(body: bytes, location: Location, group: str, mtime: float 
 
 def _from_directory(root: Path, budget: Budget) -> Iterator[Document]:
     """Documents of the regular files under ``root``; symlinks are followed only to regular files
-    inside the tree (never to devices, FIFOs or files elsewhere), and what is skipped is said."""
+    inside the tree (never to devices, FIFOs or files elsewhere), and what is skipped is said.
+    """
     real_root = os.path.realpath(root)
     for dirpath, dirnames, filenames in os.walk(root):  # never descends into symlinked directories
         dirnames.sort()
@@ -292,6 +299,35 @@ def _from_directory(root: Path, budget: Budget) -> Iterator[Document]:
             yield from _member_documents(body, location, group, mtime, budget)
 
 
+def _streamed_log(path: Path, label: str) -> Document | None:
+    """A Document that streams ``path`` when its head is a ztunnel log (never read whole), else None.
+
+    Only regular files are peeked at: FIFOs, sockets and devices go to ``read_file``, which refuses them.
+    """
+    try:
+        if not path.is_file():
+            return None
+        with path.open("rb") as handle:
+            head = handle.read(LOG_HEAD_BYTES)
+            if head.startswith(GZIP_MAGIC):
+                handle.seek(0)
+                with gzip.GzipFile(fileobj=handle) as unzipped:
+                    head = unzipped.read(LOG_HEAD_BYTES)
+    except (OSError, EOFError, zlib.error):
+        return None  # read_bytes below reports it in one line
+    head = _strip_bom(head)
+    if _describe_binary(head.lstrip()):
+        return None
+    text = head.decode("utf-8", errors="replace")
+    cut = text.rfind("\n")
+    if cut > 0 and len(head) == LOG_HEAD_BYTES:
+        text = text[:cut]  # only whole lines
+    if not looks_like_ztunnel_log(text):
+        return None
+    return Document(location=Location(file=label), group=label, syntax="text", mtime=path.stat().st_mtime,
+                    extra={"stream": str(path)})
+
+
 def read_source(source: Any, *, max_bytes: int | None = None) -> tuple[list[Document], bool]:
     """Read ``source`` into documents. Returns (documents, is_collection).
 
@@ -317,6 +353,9 @@ def read_source(source: Any, *, max_bytes: int | None = None) -> tuple[list[Docu
             path = Path(label)
             if path.is_dir():
                 return list(_from_directory(path, budget)), True
+            streamed = _streamed_log(path, label)
+            if streamed is not None:
+                return [streamed], False
             data = read_file(path, budget, Location(file=label))
     else:
         raise LoadError(f"cannot load a {type(source).__name__}: expected a path, bytes, a dict or '-'")

@@ -113,6 +113,7 @@ def _is_http_row(d: Any) -> bool:
 
 
 def syncz_sniff(doc: Document) -> bool:
+    """True when ``doc`` is istiod's syncz (XDS DiscoveryResponse(s) or ``/debug/syncz`` rows)."""
     data = doc.data
     if isinstance(data, dict):
         return _is_discovery_response(data)

@@ -180,6 +180,7 @@ def _load_responses(responses: list[Any], base: str, doc: Document, state: Istio
 
 
 def load(doc: Document, builder: SnapshotBuilder) -> None:
+    """Load istiod's syncz into ``builder``'s istiod state (one sync row per proxy)."""
     state = builder.istiod()
     data = doc.data
     if isinstance(data, dict):

@@ -300,6 +300,7 @@ def report(z: Ztunnel, builder: SnapshotBuilder) -> None:
 
 
 def load(doc: Document, builder: SnapshotBuilder) -> None:
+    """Load a ztunnel ``/config_dump`` into ``builder``, with its load findings."""
     z = read_ztunnel(doc)
     report(z, builder)
     builder.add_ztunnel(z)

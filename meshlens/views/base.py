@@ -15,11 +15,12 @@ from pydantic import BaseModel
 
 from meshlens.encoding.tabwriter import tabwriter
 from meshlens.errors import UsageError
+from meshlens.models.result import Result
 from meshlens.views.spec import ViewSpec
 
 
 @dataclass
-class Table:
+class Table(Result):
     """An istioctl-style table.
 
     Attributes:
@@ -66,19 +67,8 @@ class Table:
         """The rows as JSON-safe dicts (column name -> value)."""
         return [row.model_dump(mode="json") for row in self.rows]
 
-    def to_frame(self) -> Any:
-        """The rows as a pandas DataFrame (needs the ``pandas`` extra)."""
-        try:
-            import pandas as pd
-        except ImportError as exc:  # pragma: no cover - depends on the environment
-            raise ImportError("to_frame() needs pandas: pip install 'meshlens[pandas]'") from exc
-        records = self.to_dict()
-        if records:
-            return pd.DataFrame.from_records(records)
-        fields = list(type(self.rows[0]).model_fields) if self.rows else []
-        return pd.DataFrame(columns=fields)
-
     def _repr_html_(self) -> str:
+        """The table as HTML (istioctl's cells), with its notes."""
         head = "".join(f"<th>{html.escape(h)}</th>" for h in self.headers)
         body = "".join(
             "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in self.cells

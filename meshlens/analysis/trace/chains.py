@@ -36,6 +36,8 @@ class Connection:
 
 @dataclass
 class ChainChoice:
+    """The filter chain Envoy picks for a connection, what decided it and the chains it passed over."""
+
     chain: FilterChain | None
     name: str
     matched_by: str
@@ -114,6 +116,7 @@ def _alpn_rank(protocols: Sequence[str], conn: Connection) -> int | None:
 
 
 def select_by_match(listener: Listener, conn: Connection) -> ChainChoice:
+    """The chain Envoy's ``filter_chain_match`` selection picks for ``conn`` (criteria in Envoy's order)."""
     candidates = [(i, ch, ch.filter_chain_match or FilterChainMatch()) for i, ch in enumerate(listener.filter_chains)]
     skipped: list[tuple[str, str]] = []
     reasons: list[str] = []
@@ -264,7 +267,8 @@ def _eval_tree(tree: dict[str, Any], walk: _MatcherWalk) -> str | None:
 
 def _ip_candidates(cfg: dict[str, Any], label: str, value: str) -> list[tuple[str, Any]]:
     """IPMatcher entries containing ``value``: longest prefix first, then in order; an ``exclusive`` entry
-    is tried only when it is the most specific one."""
+    is tried only when it is the most specific one.
+    """
     nodes: list[tuple[int, int, bool, Any]] = []
     for index, rm in enumerate(cfg.get("range_matchers") or ()):
         ranges = [CidrRange.model_validate(r) for r in rm.get("ranges") or () if isinstance(r, dict)]

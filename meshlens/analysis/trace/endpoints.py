@@ -16,6 +16,7 @@ from typing import Any
 
 from meshlens.analysis.trace.model import EndpointInfo
 from meshlens.index.proxy import ProxyIndex
+from meshlens.models.admin import HostStatus
 from meshlens.models.envoy.cluster import ClusterLoadAssignment
 from meshlens.models.envoy.resources import ClusterResource
 from meshlens.models.snapshot import EnvoyProxy
@@ -26,6 +27,8 @@ DEGRADED = ("DEGRADED",)
 
 @dataclass
 class EndpointVerdict:
+    """The endpoints a cluster would send to, with why, notes, and whether the capture could tell."""
+
     endpoints: list[EndpointInfo] = field(default_factory=list)
     why: str = ""
     notes: list[str] = field(default_factory=list)
@@ -39,6 +42,17 @@ def _runtime_status(idx: ProxyIndex, cluster: str) -> dict[str, Any]:
     if status is None:
         return {}
     return {host.endpoint: host for host in status.host_statuses}
+
+
+def _runtime_health(host: HostStatus) -> str:
+    """A /clusters host's health as the trace reports it: HEALTHY, DEGRADED, or UNHEALTHY(flags)."""
+    status = host.health_status
+    if status.healthy:
+        return "HEALTHY"
+    flags = status.flags
+    if flags == ("degraded_eds_health",):  # only EDS says degraded: Envoy still uses the host
+        return "DEGRADED"
+    return "UNHEALTHY(" + "|".join(flags) + ")" if flags else "UNHEALTHY"
 
 
 def _panic_threshold(cluster: ClusterResource) -> float:
@@ -64,7 +78,8 @@ def _assignment(proxy: EnvoyProxy, idx: ProxyIndex, res: ClusterResource) -> tup
     return cluster.load_assignment, f"{kind} cluster load_assignment"
 
 
-def endpoint_verdict(proxy: EnvoyProxy, idx: ProxyIndex, res: ClusterResource) -> EndpointVerdict:
+def endpoint_verdict(proxy: EnvoyProxy, idx: ProxyIndex, res: ClusterResource) -> EndpointVerdict:  # noqa: C901 - by discovery type
+    """The endpoints of cluster ``res`` with their health (EDS, static hosts or ``/clusters`` runtime state)."""
     cluster = res.config
     kind = cluster.discovery_type
     if kind == "ORIGINAL_DST":
@@ -73,30 +88,38 @@ def endpoint_verdict(proxy: EnvoyProxy, idx: ProxyIndex, res: ClusterResource) -
         return EndpointVerdict(why=f"{res.name}: {kind} cluster", insufficient=True,
                                notes=[f"cluster {res.name} is a {kind} cluster: its hosts are not in the capture"])
     cla, source = _assignment(proxy, idx, res)
+    endpoints: list[EndpointInfo] = []
     if source == "no-eds-section":
-        return EndpointVerdict(why=f"{res.name}: EDS cluster", insufficient=True,
-                               notes=["the capture has no EDS section (capture /config_dump?include_eds): "
-                                      "endpoints and their health are unknown"])
-    if cla is None:
+        status = idx.cluster_status(res.name)
+        if status is None:
+            also = (" nor does the /clusters capture list this cluster" if proxy.cluster_statuses
+                    else " (or give the proxy's /clusters with it)")
+            return EndpointVerdict(why=f"{res.name}: EDS cluster", insufficient=True,
+                                   notes=["the capture has no EDS section (capture /config_dump?include_eds)"
+                                          f"{also}: endpoints and their health are unknown"])
+        # The proxy's own /clusters lists the hosts Envoy holds for the cluster, with their health.
+        source = "/clusters hosts"
+        for listed in status.host_statuses:
+            endpoints.append(EndpointInfo(address=listed.endpoint, health=_runtime_health(listed),
+                                          locality=str(listed.locality) if listed.locality else "",
+                                          source="clusters"))
+    elif cla is None:
         return EndpointVerdict(why=f"{res.name}: no {source} in the capture", no_healthy=True,
                                notes=[f"cluster {res.name} has no endpoint assignment: no upstream host"])
-    runtime = _runtime_status(idx, res.name)
-    endpoints: list[EndpointInfo] = []
-    healthy = degraded = 0
-    for locality in cla.endpoints:
-        loc = str(locality.locality) if locality.locality else ""
-        for lb in locality.lb_endpoints:
-            address = lb.address
-            health, origin = lb.health_status, "eds"
-            host = runtime.get(address)
-            if host is not None and not host.health_status.healthy:
-                flags = host.health_status.flags
-                health, origin = "UNHEALTHY(" + "|".join(flags) + ")" if flags else "UNHEALTHY", "clusters"
-            endpoints.append(EndpointInfo(address=address, health=health, locality=loc, source=origin))
-            if health in HEALTHY:
-                healthy += 1
-            elif health in DEGRADED:
-                degraded += 1
+    else:
+        runtime = _runtime_status(idx, res.name)
+        for locality in cla.endpoints:
+            loc = str(locality.locality) if locality.locality else ""
+            for lb in locality.lb_endpoints:
+                address = lb.address
+                health, origin = lb.health_status, "eds"
+                host = runtime.get(address)
+                if host is not None and not host.health_status.healthy:
+                    flags = host.health_status.flags
+                    health, origin = "UNHEALTHY(" + "|".join(flags) + ")" if flags else "UNHEALTHY", "clusters"
+                endpoints.append(EndpointInfo(address=address, health=health, locality=loc, source=origin))
+    healthy = sum(1 for e in endpoints if e.health in HEALTHY)
+    degraded = sum(1 for e in endpoints if e.health in DEGRADED)
     total = len(endpoints)
     why = f"{res.name}: {healthy}/{total} healthy endpoints ({source})"
     verdict = EndpointVerdict(endpoints=endpoints, why=why)

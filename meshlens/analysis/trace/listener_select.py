@@ -30,6 +30,8 @@ DNS_SEARCH = ("{ns}.svc.cluster.local", "svc.cluster.local", "cluster.local")
 
 @dataclass
 class ListenerPick:
+    """The listener a connection lands on (None: no listener) and whether it arrives inbound."""
+
     resource: ListenerResource | None
     inbound: bool = False  # the client is outside this pod (not the app next to the proxy)
 

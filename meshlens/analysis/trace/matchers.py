@@ -8,7 +8,7 @@ as not matching, with a ``why`` that says so.
 from __future__ import annotations
 
 from meshlens.analysis.trace.re2 import regex_match, regex_problem
-from meshlens.analysis.trace.request import Request
+from meshlens.analysis.trace.request import HeaderSource, Request
 from meshlens.models.envoy.core import StringMatcher
 from meshlens.models.envoy.route import HeaderMatcher, QueryParameterMatcher
 
@@ -48,12 +48,13 @@ def string_verdict(m: StringMatcher, value: str) -> Maybe:
 
 def string_match(m: StringMatcher, value: str) -> Result:
     """``type.matcher.v3.StringMatcher`` against ``value`` (a regex meshlens cannot evaluate: False, and
-    ``why`` says it is not understood)."""
+    ``why`` says it is not understood).
+    """
     ok, why = string_verdict(m, value)
     return ok is True, why
 
 
-def header_verdict(m: HeaderMatcher, request: Request) -> Maybe:
+def header_verdict(m: HeaderMatcher, request: HeaderSource) -> Maybe:  # noqa: C901 - HeaderMatcher's cases, as Envoy lists them
     """One ``HeaderMatcher`` against the request (None: a regex meshlens cannot evaluate)."""
     value = request.header(m.name)
     if value is None and m.treat_missing_header_as_empty:
@@ -94,7 +95,7 @@ def header_verdict(m: HeaderMatcher, request: Request) -> Maybe:
     return ok, why
 
 
-def header_match(m: HeaderMatcher, request: Request) -> Result:
+def header_match(m: HeaderMatcher, request: HeaderSource) -> Result:
     """One ``HeaderMatcher`` (all of a route's header matchers must match)."""
     ok, why = header_verdict(m, request)
     return ok is True, why

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from meshlens.analysis.trace.text import render_trace
+from meshlens.models.result import Result
 
 
 class Disposition(str, Enum):
@@ -48,6 +49,8 @@ class Hop(BaseModel):
 
 
 class ClusterPick(BaseModel):
+    """A cluster the route sends to, with its weight when the route splits traffic."""
+
     model_config = ConfigDict(frozen=True)
 
     name: str
@@ -55,6 +58,8 @@ class ClusterPick(BaseModel):
 
 
 class EndpointInfo(BaseModel):
+    """One endpoint of the chosen cluster: address, health, locality and where the fact came from."""
+
     model_config = ConfigDict(frozen=True)
 
     address: str
@@ -63,7 +68,16 @@ class EndpointInfo(BaseModel):
     source: str = "eds"  # eds (config dump) | clusters (/clusters runtime state) | static
 
 
-class Trace(BaseModel):
+class HeaderField(BaseModel):
+    """One header entry (a repeated header is several entries)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    value: str
+
+
+class Trace(Result, BaseModel):
     """Where a request goes and why (``meshlens.trace``)."""
 
     model_config = ConfigDict(frozen=True)
@@ -79,12 +93,21 @@ class Trace(BaseModel):
     endpoints: list[EndpointInfo] = Field(default_factory=list)
     response_code: int | None = None
     redirect_location: str | None = None
+    upstream_path: str | None = None  # the :path sent upstream (after rewrites)
+    upstream_host: str | None = None  # the :authority sent upstream (after rewrites)
+    request_headers: list[HeaderField] = Field(default_factory=list)  # the upstream request's other headers
+    response_headers: list[HeaderField] = Field(default_factory=list)  # what the route config adds/removes
+    response_body: str | None = None  # a direct response's body
+    timeout: str | None = None  # the route timeout as protojson ("15s"); "0s" = none
+    virtual_cluster: str | None = None
+    unknown: dict[str, str] = Field(default_factory=dict)  # result fields meshlens cannot compute offline
     hops: list[Hop] = Field(default_factory=list)
     assumptions: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
     proxy: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The ``trace -o json`` document (JSON-safe)."""
         return self.model_dump(mode="json")
 
     @property
@@ -97,10 +120,11 @@ class Trace(BaseModel):
     def _repr_html_(self) -> str:
         return "<pre>" + html.escape(str(self)) + "</pre>"
 
-    def to_frame(self) -> Any:
-        """One row per hop (kind, name, matched_by, skipped count)."""
-        import pandas as pd
+    def records(self) -> list[dict[str, Any]]:
+        """One row per hop (kind, name, matched_by, skipped count): the rows of ``to_frame()``."""
+        return [{"kind": h.kind, "name": h.name, "matched_by": h.matched_by, "skipped": len(h.skipped)}
+                for h in self.hops]
 
-        return pd.DataFrame.from_records(
-            [{"kind": h.kind, "name": h.name, "matched_by": h.matched_by, "skipped": len(h.skipped)}
-             for h in self.hops])
+    def columns(self) -> tuple[str, ...]:
+        """The columns of ``to_frame()``."""
+        return ("kind", "name", "matched_by", "skipped")

@@ -1,14 +1,14 @@
-"""What Envoy's HTTP connection manager does to ``:path`` before route matching.
+r"""What Envoy's HTTP connection manager does to ``:path`` before route matching.
 
 In Envoy's order (``ConnectionManagerUtility::maybeNormalizePath``), each step only when the HCM
 asks for it:
 
 1. ``path_with_escaped_slashes_action``: ``%2F``/``%5C`` (either case) in the path are decoded to
-   ``/`` and ``\\``; ``REJECT_REQUEST`` answers 400 instead, ``UNESCAPE_AND_REDIRECT`` answers 307
+   ``/`` and ``\``; ``REJECT_REQUEST`` answers 400 instead, ``UNESCAPE_AND_REDIRECT`` answers 307
    to the rewritten path (400 for gRPC). Unset (``IMPLEMENTATION_SPECIFIC_DEFAULT``) and
    ``KEEP_UNCHANGED`` keep them.
 2. ``normalize_path`` (RFC 3986 with the URL library's canonical form): percent-encoded unreserved
-   characters are decoded, ``\\`` becomes ``/``, characters a URL may not hold (space, ``"<>`{}|^``,
+   characters are decoded, ``\`` becomes ``/``, characters a URL may not hold (space, ``"<>`{}|^``,
    controls, non-ASCII) are percent-encoded, ``.``/``..`` segments are resolved; a ``%00`` makes the
    path invalid (400).
 3. ``merge_slashes``: runs of ``/`` collapse to one.

@@ -88,7 +88,8 @@ _SCRIPT_NAMES = {"Han": ("CJK UNIFIED IDEOGRAPH", "CJK COMPATIBILITY IDEOGRAPH")
 @lru_cache(maxsize=64)
 def _unicode_ranges(name: str) -> Ranges:
     r"""The code points of RE2's ``\p{name}``: a general category from ``unicodedata``, or a script
-    approximated by character names (GREEK ..., CYRILLIC ...)."""
+    approximated by character names (GREEK ..., CYRILLIC ...).
+    """
     if name == "Any":
         return ((0, 0x10FFFF),)
     if len(name) <= 2 and name[:1] in "CLMNPSZ" and name[1:] in ("", *"cdefiklmnopstu"):
@@ -165,7 +166,8 @@ def translate_re2(pattern: str) -> str:
     r"""RE2 ``pattern`` in Python ``re`` syntax (compile with ``re.ASCII``: RE2's \d \w \s \b are ASCII).
 
     Raises ``RegexNotUnderstood`` for RE2 constructs Python cannot express and for Python-only syntax
-    RE2 rejects (lookaround, backreferences, possessive and atomic forms)."""
+    RE2 rejects (lookaround, backreferences, possessive and atomic forms).
+    """
     out: list[str] = []
     i, n = 0, len(pattern)
     in_class = class_start = False
@@ -211,3 +213,48 @@ def translate_re2(pattern: str) -> str:
     if in_class:
         raise RegexNotUnderstood("missing ]")
     return "".join(out)
+
+
+def _expand(rewrite: str, groups: list[str | None]) -> str:
+    r"""RE2's rewrite string: ``\0``..``\9`` are groups, ``\\`` a backslash, the rest literal."""
+    out: list[str] = []
+    i = 0
+    while i < len(rewrite):
+        ch = rewrite[i]
+        if ch == "\\" and i + 1 < len(rewrite):
+            nxt = rewrite[i + 1]
+            if nxt.isdigit():
+                index = int(nxt)
+                out.append((groups[index] if index < len(groups) else "") or "")
+                i += 2
+                continue
+            if nxt == "\\":
+                out.append("\\")
+                i += 2
+                continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def regex_sub(pattern: str, rewrite: str, value: str) -> str | None:
+    r"""RE2 ``GlobalReplace`` of ``pattern`` in ``value`` by ``rewrite`` (``\1`` style), as Envoy's
+    ``regex_rewrite`` does; None when the pattern cannot be evaluated.
+    """
+    if regex_problem(pattern) is not None:
+        return None
+    if _re2 is not None:
+        options = _re2.Options()
+        options.log_errors = False
+        rx = _re2.compile(pattern.encode("utf-8", "surrogateescape"), options)
+        data = value.encode("utf-8", "surrogateescape")
+
+        def sub_bytes(m: object) -> bytes:
+            groups = [m.group(i) for i in range(rx.groups + 1)]  # type: ignore[attr-defined]
+            text = [g.decode("utf-8", "surrogateescape") if g is not None else None for g in groups]
+            return _expand(rewrite, text).encode("utf-8", "surrogateescape")
+
+        result: bytes = rx.sub(sub_bytes, data)
+        return result.decode("utf-8", "surrogateescape")
+    py = re.compile(translate_re2(pattern), re.ASCII)
+    return py.sub(lambda m: _expand(rewrite, [m.group(0), *m.groups()]), value)

@@ -18,9 +18,7 @@ configurations):
 
 from __future__ import annotations
 
-import contextlib
-import re
-
+from meshlens.analysis.trace.re2 import regex_sub
 from meshlens.analysis.trace.request import Request, split_host_port
 from meshlens.models.envoy.route import RedirectAction, Route
 
@@ -35,9 +33,9 @@ def _rewritten_path(r: RedirectAction, route: Route, path: str) -> str:
         return r.prefix_rewrite + path[matched:]
     if r.regex_rewrite is not None:
         pattern = (r.regex_rewrite.get("pattern") or {}).get("regex", "")
-        substitution = re.sub(r"\\0", r"\\g<0>", str(r.regex_rewrite.get("substitution", "")))
-        with contextlib.suppress(re.error):
-            return re.sub(pattern, substitution, path)  # RE2 and Python share the \1 backreference syntax
+        rewritten = regex_sub(pattern, str(r.regex_rewrite.get("substitution", "")), path)
+        if rewritten is not None:
+            return rewritten
     return path
 
 

@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+class HeaderSource(Protocol):
+    """Anything header matchers can read a header from (a request, a header map view)."""
+
+    def header(self, name: str) -> str | None:
+        """The header's value, or None when absent."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -15,6 +24,7 @@ class Request:
     method: str = "GET"
     scheme: str = "http"
     headers: Mapping[str, str] = field(default_factory=dict)  # lowercase names, no pseudo-headers
+    dynamic_metadata: dict[str, Any] | None = None  # {namespace: struct}; None: unknown (set by filters)
 
     @property
     def path_only(self) -> str:

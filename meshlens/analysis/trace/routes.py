@@ -13,10 +13,43 @@ verdict ``undetermined`` with a note instead of claiming the route does not matc
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from meshlens.analysis.trace.matchers import Maybe, Result, header_verdict, query_verdict, regex_verdict
+from meshlens.analysis.trace.matchers import (
+    Maybe,
+    Result,
+    header_verdict,
+    query_verdict,
+    regex_verdict,
+    string_verdict,
+)
 from meshlens.analysis.trace.request import Request
+from meshlens.analysis.trace.uri_template import TemplateError, match_path, match_template
+from meshlens.models.envoy.core import StringMatcher
 from meshlens.models.envoy.route import Route, RouteMatch
+
+DENOMINATORS = {"HUNDRED": 100, "TEN_THOUSAND": 10_000, "MILLION": 1_000_000}
+
+
+@dataclass(frozen=True)
+class MatchOptions:
+    """What route matching needs beyond the request: the stream's random value and the runtime.
+
+    ``check_tool``: router_check_tool's semantics, where a route with a ``runtime_fraction`` matches
+    only when the test names its runtime key (``runtime_key``) and ``random_value`` falls under the
+    fraction (a 0% default counts as one unit). Otherwise Envoy's: the fraction's default value
+    (runtime overrides are not in a config dump), decided by ``random_value`` when one is given.
+    """
+
+    random_value: int | None = None
+    runtime_key: str | None = None
+    check_tool: bool = False
+
+
+def fraction(value: dict[str, Any]) -> tuple[int, int]:
+    """A ``FractionalPercent`` as (numerator, denominator)."""
+    numerator = int(value.get("numerator", 0) or 0)
+    return numerator, DENOMINATORS.get(str(value.get("denominator", "HUNDRED")), 100)
 
 
 def _path_match(match: RouteMatch, request: Request) -> Maybe:
@@ -40,7 +73,13 @@ def _path_match(match: RouteMatch, request: Request) -> Maybe:
     if match.connect_matcher is not None:
         return request.method.upper() == "CONNECT", "CONNECT request"
     if match.path_match_policy is not None:
-        return False, "path_match_policy (uri template) is not evaluated"
+        template = match_template(match.path_match_policy)
+        if template is None:
+            return None, "path_match_policy is not a URI template (an extension meshlens does not evaluate)"
+        try:
+            return match_path(template, path) is not None, f"path template {template!r}"
+        except TemplateError as exc:
+            return None, f"path template {template!r} is not understood: {exc}"
     return False, "no path specifier"
 
 
@@ -52,13 +91,16 @@ def path_match(match: RouteMatch, request: Request) -> Result:
 
 def is_grpc(content_type: str | None) -> bool:
     """Envoy's gRPC test: content-type exactly ``application/grpc`` or starting ``application/grpc+``
-    (so not ``application/grpc-web+proto``)."""
+    (so not ``application/grpc-web+proto``).
+    """
     value = content_type or ""
     return value == "application/grpc" or value.startswith("application/grpc+")
 
 
 @dataclass
 class RouteVerdict:
+    """Whether a route's match accepts the request, why, and whether meshlens could evaluate it."""
+
     matched: bool
     why: str
     notes: list[str] = field(default_factory=list)
@@ -77,7 +119,93 @@ def _tls_flag(tls: dict[str, object], key: str) -> bool | None:
     return None if value is None else bool(value)
 
 
-def route_match(route: Route, request: Request) -> RouteVerdict:
+def _runtime(match: RouteMatch, options: MatchOptions, notes: list[str]) -> RouteVerdict | None:
+    """The runtime fraction's verdict: None when it lets the route match."""
+    rf = match.runtime_fraction
+    assert rf is not None
+    numerator, denominator = fraction(rf.default_value)
+    key = rf.runtime_key or ""
+    percent = 100.0 * numerator / denominator
+    if options.check_tool:
+        if not key or key != options.runtime_key:
+            return RouteVerdict(False, f"runtime fraction {key}: the test does not enable this runtime key")
+        value = options.random_value or 0
+        if value % denominator >= max(numerator, 1):
+            return RouteVerdict(False, f"runtime fraction {key}: random value {value} is not under "
+                                       f"{max(numerator, 1)}/{denominator}")
+        return None
+    if options.random_value is not None:
+        if options.random_value % denominator >= numerator:
+            return RouteVerdict(False, f"runtime fraction {key} ({percent:g}% by default): random value "
+                                       f"{options.random_value} is not under {numerator}/{denominator}")
+        return None
+    if numerator <= 0:
+        return RouteVerdict(False, f"runtime fraction {key} is 0% by default")
+    if numerator < denominator:
+        notes.append(f"runtime fraction {key}: matches {percent:g}% of requests (default value; a runtime "
+                     "override is not in the capture); traced as matching")
+    return None
+
+
+def _metadata_value(metadata: Any, namespace: str, path: list[Any]) -> tuple[bool, Any]:
+    node = metadata.get(namespace) if isinstance(metadata, dict) else None
+    if node is None:
+        return False, None
+    for seg in path:
+        key = seg.get("key") if isinstance(seg, dict) else None
+        if not isinstance(node, dict) or key not in node:
+            return False, None
+        node = node[key]
+    return True, node
+
+
+def _value_match(spec: dict[str, Any], found: bool, value: Any) -> bool | None:
+    if "present_match" in spec:
+        return found == bool(spec["present_match"])
+    if not found:
+        return False
+    if "null_match" in spec:
+        return value is None
+    if "bool_match" in spec:
+        return isinstance(value, bool) and value == bool(spec["bool_match"])
+    if "string_match" in spec:
+        if not isinstance(value, str):
+            return False
+        ok, _ = string_verdict(StringMatcher.model_validate(spec["string_match"]), value)
+        return ok
+    if "double_match" in spec:
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            return False
+        dm = spec["double_match"]
+        if "exact" in dm:
+            return float(value) == float(dm["exact"])
+        rng = dm.get("range") or {}
+        return float(rng.get("start", float("-inf"))) <= float(value) < float(rng.get("end", float("inf")))
+    return None
+
+
+def metadata_verdict(matchers: list[dict[str, Any]], metadata: dict[str, Any] | None) -> tuple[bool | None, str]:
+    """Route ``dynamic_metadata`` matchers (``MetadataMatcher``) against the stream's dynamic metadata
+    (``{namespace: struct}``); None when it is unknown (trace has none) or a matcher is not understood.
+    """
+    if metadata is None:
+        return None, "dynamic_metadata matchers depend on metadata set by filters at run time"
+    for m in matchers:
+        namespace = str(m.get("filter", ""))
+        path = m.get("path") or []
+        found, value = _metadata_value(metadata, namespace, path)
+        ok = _value_match(m.get("value") or {}, found, value)
+        where = namespace + "".join(f".{seg.get('key')}" for seg in path if isinstance(seg, dict))
+        if ok is None:
+            return None, f"dynamic_metadata matcher on {where} is not understood"
+        if bool(m.get("invert")):
+            ok = not ok
+        if not ok:
+            return False, f"dynamic_metadata {where}"
+    return True, "dynamic_metadata"
+
+
+def route_match(route: Route, request: Request, options: MatchOptions | None = None) -> RouteVerdict:  # noqa: C901 - Envoy's match steps in its order, in one place
     """Whether ``route`` matches ``request``: path, then headers, query parameters, and the rest."""
     match = route.match
     ok, why = _path_match(match, request)
@@ -115,18 +243,15 @@ def route_match(route: Route, request: Request) -> RouteVerdict:
         if any(_tls_flag(match.tls_context, k) is False for k in ("presented", "validated")):
             reasons.append("tls_context: no client certificate")
     if match.runtime_fraction is not None:
-        value = match.runtime_fraction.default_value
-        numerator = int(value.get("numerator", 0) or 0)
-        denominator = {"HUNDRED": 100, "TEN_THOUSAND": 10_000, "MILLION": 1_000_000}.get(
-            str(value.get("denominator", "HUNDRED")), 100)
-        percent = 100.0 * numerator / denominator
-        key = match.runtime_fraction.runtime_key
-        if numerator <= 0:
-            return RouteVerdict(False, f"runtime fraction {key or ''} is 0% by default")
-        if numerator < denominator:
-            notes.append(f"runtime fraction {key or ''}: matches {percent:g}% of requests (default value); "
-                         "traced as matching")
-        reasons.append(f"runtime fraction {percent:g}%")
+        verdict = _runtime(match, options or MatchOptions(), notes)
+        if verdict is not None:
+            return verdict
+        reasons.append("runtime fraction")
     if match.dynamic_metadata:
-        notes.append("dynamic_metadata matchers depend on request state and are assumed to match")
+        found, mwhy = metadata_verdict(match.dynamic_metadata, request.dynamic_metadata)
+        if found is None:
+            return _unknown(mwhy)
+        if not found:
+            return RouteVerdict(False, f"{mwhy}: no")
+        reasons.append(mwhy)
     return RouteVerdict(True, ", ".join(reasons), notes)

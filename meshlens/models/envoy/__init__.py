@@ -1,0 +1,1 @@
+"""Pydantic models of Envoy's xDS resources (listeners, clusters, routes, secrets, bootstrap)."""

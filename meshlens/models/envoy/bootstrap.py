@@ -9,6 +9,8 @@ from meshlens.models.envoy.core import Locality
 
 
 class SemanticVersion(MeshModel):
+    """Envoy's ``type.v3.SemanticVersion`` (major, minor, patch)."""
+
     major_number: int = 0
     minor_number: int = 0
     patch: int = 0
@@ -18,11 +20,15 @@ class SemanticVersion(MeshModel):
 
 
 class BuildVersion(MeshModel):
+    """Envoy's ``config.core.v3.BuildVersion``: version and build metadata."""
+
     version: SemanticVersion | None = None
     metadata: dict[str, Any] = {}
 
 
 class Node(MeshModel):
+    """Envoy's ``config.core.v3.Node``: the proxy's id, cluster, metadata and build (Istio's node id)."""
+
     id: str = ""
     cluster: str = ""
     metadata: dict[str, Any] = {}
@@ -65,6 +71,8 @@ class Node(MeshModel):
 
 
 class Bootstrap(MeshModel):
+    """Envoy's ``config.bootstrap.v3.Bootstrap`` (the fields meshlens reads; the rest stays in ``raw``)."""
+
     node: Node | None = None
     static_resources: dict[str, Any] = {}
     dynamic_resources: dict[str, Any] = {}

@@ -10,6 +10,8 @@ from meshlens.models.envoy.core import Address, ConfigSource, Locality, Metadata
 
 
 class LbEndpointDetail(MeshModel):
+    """Envoy's ``config.endpoint.v3.Endpoint``: address, hostname, health-check and extra addresses."""
+
     address: Address | None = None
     hostname: str | None = None
     health_check_config: dict[str, Any] | None = None
@@ -17,6 +19,8 @@ class LbEndpointDetail(MeshModel):
 
 
 class LbEndpoint(MeshModel):
+    """Envoy's ``config.endpoint.v3.LbEndpoint``: an endpoint with health status, metadata and weight."""
+
     endpoint: LbEndpointDetail | None = None
     endpoint_name: str | None = None
     health_status: str = "UNKNOWN"  # proto3 omits the default
@@ -29,6 +33,8 @@ class LbEndpoint(MeshModel):
 
 
 class LocalityLbEndpoints(MeshModel):
+    """Envoy's ``config.endpoint.v3.LocalityLbEndpoints``: endpoints of one locality and priority."""
+
     locality: Locality | None = None
     lb_endpoints: list[LbEndpoint] = []
     load_balancing_weight: int | None = None
@@ -36,6 +42,8 @@ class LocalityLbEndpoints(MeshModel):
 
 
 class ClusterLoadAssignment(MeshModel):
+    """Envoy's ``config.endpoint.v3.ClusterLoadAssignment``: a cluster's endpoints (EDS or inline)."""
+
     cluster_name: str = ""
     endpoints: list[LocalityLbEndpoints] = []
     named_endpoints: dict[str, Any] = {}
@@ -47,22 +55,30 @@ class ClusterLoadAssignment(MeshModel):
 
 
 class EdsClusterConfig(MeshModel):
+    """Envoy's ``Cluster.EdsClusterConfig``: where EDS comes from and the service name to ask for."""
+
     eds_config: ConfigSource | None = None
     service_name: str | None = None
 
 
 class CustomClusterType(MeshModel):
+    """Envoy's ``Cluster.CustomClusterType``: an extension cluster type (name and typed config)."""
+
     name: str = ""
     typed_config: dict[str, Any] | None = None
 
 
 class TransportSocketMatch(MeshModel):
+    """Envoy's ``Cluster.TransportSocketMatch``: a transport socket chosen by endpoint metadata."""
+
     name: str = ""
     match: dict[str, Any] = {}
     transport_socket: TransportSocket | None = None
 
 
 class OutlierDetection(MeshModel):
+    """Envoy's ``config.cluster.v3.OutlierDetection`` (the ejection settings meshlens reads)."""
+
     consecutive_5xx: int | None = None
     consecutive_gateway_failure: int | None = None
     consecutive_local_origin_failure: int | None = None
@@ -74,6 +90,8 @@ class OutlierDetection(MeshModel):
 
 
 class Cluster(MeshModel):
+    """Envoy's ``config.cluster.v3.Cluster`` (the fields meshlens reads; the rest stays in ``raw``)."""
+
     name: str = ""
     alt_stat_name: str | None = None
     type: str | None = None

@@ -9,6 +9,8 @@ from meshlens.models.duration import Duration
 
 
 class SocketAddress(MeshModel):
+    """Envoy's ``config.core.v3.SocketAddress``: an IP (or name) and a port or named port."""
+
     address: str = ""
     port_value: int | None = None
     named_port: str | None = None
@@ -17,11 +19,15 @@ class SocketAddress(MeshModel):
 
 
 class Pipe(MeshModel):
+    """Envoy's ``config.core.v3.Pipe``: a Unix domain socket path."""
+
     path: str = ""
     mode: int | None = None
 
 
 class EnvoyInternalAddress(MeshModel):
+    """Envoy's ``config.core.v3.EnvoyInternalAddress``: an internal listener by name."""
+
     server_listener_name: str = ""
     endpoint_id: str | None = None
 
@@ -55,6 +61,8 @@ class Address(MeshModel):
 
 
 class CidrRange(MeshModel):
+    """Envoy's ``config.core.v3.CidrRange``: an address prefix and its length."""
+
     address_prefix: str = ""
     prefix_len: int | None = None
 
@@ -63,6 +71,8 @@ class CidrRange(MeshModel):
 
 
 class Locality(MeshModel):
+    """Envoy's ``config.core.v3.Locality``: region, zone and sub-zone."""
+
     region: str = ""
     zone: str = ""
     sub_zone: str = ""
@@ -83,6 +93,8 @@ class Metadata(MeshModel):
 
 
 class DataSource(MeshModel):
+    """Envoy's ``config.core.v3.DataSource``: a file name, inline bytes or string, or environment variable."""
+
     filename: str | None = None
     inline_bytes: str | None = None  # base64, as proto3 JSON prints bytes
     inline_string: str | None = None
@@ -90,6 +102,8 @@ class DataSource(MeshModel):
 
 
 class RegexMatcher(MeshModel):
+    """Envoy's ``type.matcher.v3.RegexMatcher``: an RE2 regular expression."""
+
     regex: str = ""
     google_re2: dict[str, Any] | None = None
 
@@ -126,10 +140,14 @@ class TypedExtensionConfig(MeshModel):
 
 
 class TransportSocket(TypedExtensionConfig):
+    """Envoy's ``config.core.v3.TransportSocket`` (TLS and its wrappers): name and typed config."""
+
     pass
 
 
 class ConfigSource(MeshModel):
+    """Envoy's ``config.core.v3.ConfigSource``: where a resource comes from (ADS, a file, an API)."""
+
     ads: dict[str, Any] | None = None
     path: str | None = None
     path_config_source: dict[str, Any] | None = None

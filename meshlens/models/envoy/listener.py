@@ -29,11 +29,15 @@ TCP_PROXY_TYPE = "TcpProxy"
 
 
 class Rds(MeshModel):
+    """The HTTP connection manager's ``rds``: the route configuration to fetch by name."""
+
     route_config_name: str = ""
     config_source: ConfigSource | None = None
 
 
 class HttpFilter(MeshModel):
+    """One HTTP filter of an HTTP connection manager (name and typed config)."""
+
     name: str = ""
     typed_config: dict[str, Any] | None = None
     config_discovery: dict[str, Any] | None = None
@@ -42,6 +46,8 @@ class HttpFilter(MeshModel):
 
 
 class HttpConnectionManager(MeshModel):
+    """Envoy's HTTP connection manager filter config (the fields routing depends on)."""
+
     type_url: str = Field("", alias="@type")
     stat_prefix: str = ""
     codec_type: str = "AUTO"
@@ -69,6 +75,8 @@ class HttpConnectionManager(MeshModel):
 
 
 class TcpProxy(MeshModel):
+    """Envoy's TCP proxy filter config: the cluster (or weighted clusters) a connection goes to."""
+
     type_url: str = Field("", alias="@type")
     stat_prefix: str = ""
     cluster: str | None = None
@@ -102,6 +110,8 @@ TypedConfig = Annotated[
 
 
 class Filter(MeshModel):
+    """Envoy's ``config.listener.v3.Filter``: a network filter (name and typed config)."""
+
     name: str = ""
     typed_config: TypedConfig | None = None
     config_discovery: dict[str, Any] | None = None
@@ -116,6 +126,8 @@ class Filter(MeshModel):
 
 
 class FilterChainMatch(MeshModel):
+    """Envoy's ``config.listener.v3.FilterChainMatch``: the criteria that select a filter chain."""
+
     destination_port: int | None = None
     prefix_ranges: list[CidrRange] = []
     address_suffix: str | None = None
@@ -130,6 +142,8 @@ class FilterChainMatch(MeshModel):
 
 
 class FilterChain(MeshModel):
+    """Envoy's ``config.listener.v3.FilterChain``: match criteria, network filters and transport socket."""
+
     name: str = ""
     filter_chain_match: FilterChainMatch | None = None
     filters: list[Filter] = []
@@ -154,10 +168,14 @@ def chain_label(chain: FilterChain, index: int | None) -> str:
 
 
 class ListenerFilter(TypedExtensionConfig):
+    """Envoy's ``config.listener.v3.ListenerFilter`` (TLS inspector, original destination ...)."""
+
     filter_disabled: dict[str, Any] | None = None
 
 
 class Listener(MeshModel):
+    """Envoy's ``config.listener.v3.Listener`` (the fields meshlens reads; the rest stays in ``raw``)."""
+
     name: str = ""
     address: Address | None = None
     additional_addresses: list[dict[str, Any]] = []

@@ -9,7 +9,46 @@ from meshlens.models.duration import Duration
 from meshlens.models.envoy.core import DataSource, Metadata, RegexMatcher, StringMatcher
 
 
+class HeaderValue(MeshModel):
+    """``config.core.v3.HeaderValue``: a header name and value (``raw_value`` is base64 bytes)."""
+
+    key: str = ""
+    value: str = ""
+    raw_value: str | None = None
+
+
+class HeaderValueOption(MeshModel):
+    """``config.core.v3.HeaderValueOption``: a header to add, and how (``append_action``, legacy ``append``)."""
+
+    header: HeaderValue = HeaderValue()
+    append: bool | None = None
+    append_action: str | None = None
+    keep_empty_value: bool = False
+
+    @property
+    def action(self) -> str:
+        """The effective append action (``append: false`` is OVERWRITE_IF_EXISTS_OR_ADD; default APPEND)."""
+        if self.append_action:
+            return self.append_action
+        if self.append is False:
+            return "OVERWRITE_IF_EXISTS_OR_ADD"
+        return "APPEND_IF_EXISTS_OR_ADD"
+
+
+class HeaderMutations(MeshModel):
+    """The header additions and removals a route, virtual host, route configuration or weighted cluster
+    declares (``request_headers_to_add`` ... ``response_headers_to_remove``).
+    """
+
+    request_headers_to_add: list[HeaderValueOption] = []
+    request_headers_to_remove: list[str] = []
+    response_headers_to_add: list[HeaderValueOption] = []
+    response_headers_to_remove: list[str] = []
+
+
 class Int64Range(MeshModel):
+    """Envoy's ``type.v3.Int64Range``: ``[start, end)``."""
+
     start: int = 0
     end: int = 0
 
@@ -31,17 +70,23 @@ class HeaderMatcher(MeshModel):
 
 
 class QueryParameterMatcher(MeshModel):
+    """Envoy's ``config.route.v3.QueryParameterMatcher``: a query parameter by name and value."""
+
     name: str = ""
     string_match: StringMatcher | None = None
     present_match: bool | None = None
 
 
 class RuntimeFractionalPercent(MeshModel):
+    """Envoy's ``config.core.v3.RuntimeFractionalPercent``: a default percentage and its runtime key."""
+
     default_value: dict[str, Any] = {}
     runtime_key: str = ""
 
 
 class RouteMatch(MeshModel):
+    """Envoy's ``config.route.v3.RouteMatch``: path specifier, headers, query parameters and options."""
+
     prefix: str | None = None
     path: str | None = None
     safe_regex: RegexMatcher | None = None
@@ -66,7 +111,9 @@ class RouteMatch(MeshModel):
         return "none"
 
 
-class ClusterWeight(MeshModel):
+class ClusterWeight(HeaderMutations):
+    """Envoy's ``WeightedCluster.ClusterWeight``: one cluster of a weighted split."""
+
     name: str = ""
     cluster_header: str | None = None
     weight: int | None = None
@@ -74,6 +121,8 @@ class ClusterWeight(MeshModel):
 
 
 class WeightedCluster(MeshModel):
+    """Envoy's ``config.route.v3.WeightedCluster``: clusters with weights."""
+
     clusters: list[ClusterWeight] = []
     total_weight: int | None = None
     runtime_key_prefix: str | None = None
@@ -81,6 +130,8 @@ class WeightedCluster(MeshModel):
 
 
 class RouteAction(MeshModel):
+    """Envoy's ``config.route.v3.RouteAction``: where a route sends the request and how."""
+
     cluster: str | None = None
     cluster_header: str | None = None
     weighted_clusters: WeightedCluster | None = None
@@ -92,6 +143,10 @@ class RouteAction(MeshModel):
     regex_rewrite: dict[str, Any] | None = None
     host_rewrite_literal: str | None = None
     auto_host_rewrite: bool | None = None
+    host_rewrite_header: str | None = None
+    host_rewrite_path_regex: dict[str, Any] | None = None
+    append_x_forwarded_host: bool | None = None
+    path_rewrite_policy: dict[str, Any] | None = None
     retry_policy: dict[str, Any] | None = None
     max_stream_duration: dict[str, Any] | None = None
     hash_policy: list[dict[str, Any]] = []
@@ -99,6 +154,8 @@ class RouteAction(MeshModel):
 
 
 class RedirectAction(MeshModel):
+    """Envoy's ``config.route.v3.RedirectAction``: the redirect a route answers with."""
+
     https_redirect: bool | None = None
     scheme_redirect: str | None = None
     host_redirect: str | None = None
@@ -122,16 +179,22 @@ class RedirectAction(MeshModel):
 
 
 class DirectResponseAction(MeshModel):
+    """Envoy's ``config.route.v3.DirectResponseAction``: a status (and body) answered directly."""
+
     status: int = 0
     body: DataSource | None = None
 
 
 class Decorator(MeshModel):
+    """Envoy's ``config.route.v3.Decorator``: the route's operation name for tracing."""
+
     operation: str = ""
     propagate: bool | None = None
 
 
-class Route(MeshModel):
+class Route(HeaderMutations):
+    """Envoy's ``config.route.v3.Route``: a match and one action (route, redirect or direct response)."""
+
     name: str = ""
     match: RouteMatch = RouteMatch()
     route: RouteAction | None = None
@@ -156,10 +219,20 @@ class Route(MeshModel):
         return self.metadata.istio.get("config") if self.metadata is not None else None
 
 
-class VirtualHost(MeshModel):
+class VirtualCluster(MeshModel):
+    """``config.route.v3.VirtualCluster``: requests whose headers all match are counted under ``name``."""
+
+    name: str = ""
+    headers: list[HeaderMatcher] = []
+
+
+class VirtualHost(HeaderMutations):
+    """Envoy's ``config.route.v3.VirtualHost``: domains and their routes, in order."""
+
     name: str = ""
     domains: list[str] = []
     routes: list[Route] = []
+    virtual_clusters: list[VirtualCluster] = []
     require_tls: str | None = None
     include_request_attempt_count: bool | None = None
     retry_policy: dict[str, Any] | None = None
@@ -167,7 +240,9 @@ class VirtualHost(MeshModel):
     metadata: Metadata | None = None
 
 
-class RouteConfiguration(MeshModel):
+class RouteConfiguration(HeaderMutations):
+    """Envoy's ``config.route.v3.RouteConfiguration``: virtual hosts and options."""
+
     name: str = ""
     virtual_hosts: list[VirtualHost] = []
     validate_clusters: bool | None = None
@@ -175,5 +250,3 @@ class RouteConfiguration(MeshModel):
     most_specific_header_mutations_wins: bool | None = None
     vhds: dict[str, Any] | None = None
     internal_only_headers: list[str] = []
-    request_headers_to_add: list[dict[str, Any]] = []
-    response_headers_to_add: list[dict[str, Any]] = []

@@ -12,12 +12,16 @@ REDACTED = ("[redacted]", "W3JlZGFjdGVkXQ==")
 
 
 class TlsCertificate(MeshModel):
+    """Envoy's ``extensions.transport_sockets.tls.v3.TlsCertificate``: certificate chain and key."""
+
     certificate_chain: DataSource | None = None
     private_key: DataSource | None = None
     private_key_provider: dict[str, Any] | None = None
 
 
 class ValidationContext(MeshModel):
+    """Envoy's ``CertificateValidationContext``: trusted CA and the SANs to match."""
+
     trusted_ca: DataSource | None = None
     custom_validator_config: TypedExtensionConfig | None = None
     match_subject_alt_names: list[dict[str, Any]] = []
@@ -26,6 +30,8 @@ class ValidationContext(MeshModel):
 
 
 class Secret(MeshModel):
+    """Envoy's ``extensions.transport_sockets.tls.v3.Secret``: a TLS certificate or a validation context."""
+
     name: str = ""
     tls_certificate: TlsCertificate | None = None
     validation_context: ValidationContext | None = None

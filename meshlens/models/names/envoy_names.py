@@ -157,7 +157,8 @@ class ClusterName(NameValue):
 @dataclass(frozen=True, slots=True)
 class ListenerName(NameValue):
     """A listener name: ``address`` (``<ip>_<port>``), ``virtual-outbound``/``-inbound``,
-    ``internal``, ``unnamed`` or ``opaque``."""
+    ``internal``, ``unnamed`` or ``opaque``.
+    """
 
     address: str | None = field(default=None, compare=False)
     port: int | None = field(default=None, compare=False)
@@ -202,7 +203,8 @@ class ListenerName(NameValue):
 class FilterChainName(NameValue):
     """A filter-chain name: ``address`` (``0.0.0.0_9080[-suffix]``), ``virtual`` (``virtualInbound-…``),
     ``service`` (waypoint ``inbound-vip|port||host-<proto>``), ``passthrough``, ``direct``,
-    ``unnamed`` or ``opaque``."""
+    ``unnamed`` or ``opaque``.
+    """
 
     address: str | None = field(default=None, compare=False)
     port: int | None = field(default=None, compare=False)
@@ -240,7 +242,8 @@ class RouteConfigName(NameValue):
     """A RouteConfiguration name: ``port`` (``9080``), ``host-port`` (sniffed ``host:9080``),
     ``gateway-http`` (``http.<port>[.<bind>]``), ``gateway-https``
     (``https.<port>.<portName>.<gwName>.<gwNs>[.<bind>]``), ``cluster`` (inline ``inbound|9080||``),
-    ``unnamed`` or ``opaque``."""
+    ``unnamed`` or ``opaque``.
+    """
 
     port: int | None = field(default=None, compare=False)
     host: str | None = field(default=None, compare=False)
@@ -302,7 +305,8 @@ class RouteConfigName(NameValue):
 @dataclass(frozen=True, slots=True)
 class VirtualHostName(NameValue):
     """A virtual-host name: ``host-port`` (``reviews…:9080``, ``*:80``), ``inbound``
-    (``inbound|http|9080``), ``allow-any``, ``block-all``, ``unnamed`` or ``opaque``."""
+    (``inbound|http|9080``), ``allow-any``, ``block-all``, ``unnamed`` or ``opaque``.
+    """
 
     host: str | None = field(default=None, compare=False)
     port: int | None = field(default=None, compare=False)
@@ -333,7 +337,8 @@ _SECRET_SCHEMES = ("kubernetes", "kubernetes-gateway", "configmap", "builtin", "
 class SecretName(NameValue):
     """An SDS resource name: ``workload-cert`` (``default``), ``root-ca`` (``ROOTCA``), a credential
     URI scheme (``kubernetes``, ``kubernetes-gateway``, ``configmap``, ``builtin``, ``invalid``),
-    ``file-cert``/``file-root``, ``unnamed`` or ``opaque``."""
+    ``file-cert``/``file-root``, ``unnamed`` or ``opaque``.
+    """
 
     name: str | None = field(default=None, compare=False)
     namespace: str | None = field(default=None, compare=False)

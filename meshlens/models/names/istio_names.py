@@ -100,7 +100,8 @@ class WorkloadMetadata(NameValue):
 @dataclass(frozen=True, slots=True)
 class IstioConfigRef(NameValue):
     """``filter_metadata.istio.config`` ``/apis/<group>/<version>/namespaces/<ns>/<kind>/<name>``;
-    ``kind`` is the config kind (``virtual-service``, ``destination-rule``…) or ``opaque``."""
+    ``kind`` is the config kind (``virtual-service``, ``destination-rule``…) or ``opaque``.
+    """
 
     group: str | None = field(default=None, compare=False)
     version: str | None = field(default=None, compare=False)
@@ -135,7 +136,8 @@ class IstioConfigRef(NameValue):
 @dataclass(frozen=True, slots=True)
 class RbacPolicyName(NameValue):
     """An Envoy RBAC policy key Istio builds: ``ns[<ns>]-policy[<name>]-rule[<n>]`` (kind ``policy``),
-    prefixed ``istio-ext-authz-`` for CUSTOM actions (kind ``ext-authz``); else ``opaque``."""
+    prefixed ``istio-ext-authz-`` for CUSTOM actions (kind ``ext-authz``); else ``opaque``.
+    """
 
     namespace: str | None = field(default=None, compare=False)
     policy: str | None = field(default=None, compare=False)

@@ -46,7 +46,8 @@ class NamespacedHostname(NameValue):
 @dataclass(frozen=True, slots=True)
 class GatewayDestination(NameValue):
     """ztunnel ``GatewayAddress.destination``, an untagged enum: kind ``address`` when the part after
-    ``/`` is an IP, else ``hostname``; ``opaque`` when it is neither."""
+    ``/`` is an IP, else ``hostname``; ``opaque`` when it is neither.
+    """
 
     address: NetworkAddress | None = field(default=None, compare=False)
     hostname: NamespacedHostname | None = field(default=None, compare=False)

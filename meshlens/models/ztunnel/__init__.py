@@ -13,7 +13,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from meshlens.models import hooks
-from meshlens.models.base import Location
+from meshlens.models.base import LoadFinding, Location
 from meshlens.models.duration import Duration
 from meshlens.models.ztunnel._base import (
     ZModel,
@@ -98,6 +98,8 @@ class Ztunnel:
         config: ``config``, ztunnel's runtime settings, as an open-ended dict; the fields an
             analysis needs are properties (:attr:`local_node`, :attr:`cluster_id`, ...).
         captured_at: when the capture was taken, if the source says (archive member time).
+        load_findings: what the loader found about this ztunnel (also in ``Snapshot.findings``), so
+            that a ztunnel handed on its own keeps them.
     """
 
     location: Location
@@ -113,6 +115,8 @@ class Ztunnel:
     static_config: StaticConfig | None = None
     version: BuildInfo | None = None
     config: dict[str, Any] = field(default_factory=dict)
+    # The load findings (ML0xxx) about this ztunnel; the snapshot's ``findings`` holds them too.
+    load_findings: list[LoadFinding] = field(default_factory=list, repr=False)
     captured_at: datetime | None = None
 
     # --- config ---------------------------------------------------------------------------------

@@ -46,6 +46,8 @@ class GatewayAddress(ZModel):
 
 
 class Locality(ZModel):
+    """A ztunnel workload's or endpoint's locality: region, zone, subzone."""
+
     WHAT: ClassVar[str] = 'a locality object {"region", "zone", "subzone"}'
 
     region: str = ""
@@ -163,6 +165,8 @@ class LoadBalancer(ZModel):
 
 
 class WeightedWaypoint(ZModel):
+    """A waypoint with a weight (ztunnel's weighted waypoint list)."""
+
     WHAT: ClassVar[str] = 'a weighted waypoint {"destination", "weight"}'
 
     destination: GatewayAddress
@@ -281,7 +285,8 @@ class StagedService(ZtunnelRecord):
 # --------------------------------------------------------------------------------------- policies
 class StringMatch(ZModel):
     """An RBAC string match, from serde's externally tagged enum: ``{"Exact": "x"}``,
-    ``{"Prefix": "x"}``, ``{"Suffix": "x"}``, ``{"Presence": []}``."""
+    ``{"Prefix": "x"}``, ``{"Suffix": "x"}``, ``{"Presence": []}``.
+    """
 
     WHAT: ClassVar[str] = 'a string match ({"Exact": "..."}, {"Prefix": "..."}, ...)'
 
@@ -320,6 +325,8 @@ class StringMatch(ZModel):
 
 
 class ServiceAccountMatch(ZModel):
+    """An authorization rule's service account match: namespace and service account."""
+
     WHAT: ClassVar[str] = 'a service account match {"namespace", "serviceAccount"}'
 
     namespace: str = ""

@@ -179,6 +179,8 @@ class Connection(ZModel):
 
 
 class Connections(ZModel):
+    """A pod's connections as ztunnel reports them: inbound and outbound."""
+
     WHAT: ClassVar[str] = 'a connections object {"inbound": [...], "outbound": [...]}'
 
     inbound: tuple[Connection, ...] = ()
@@ -186,6 +188,8 @@ class Connections(ZModel):
 
 
 class WorkloadInfo(ZModel):
+    """The pod a ztunnel workload state belongs to: name, namespace, service account, trust domain."""
+
     WHAT: ClassVar[str] = 'a pod info object {"name", "namespace", "serviceAccount"}'
 
     name: str = ""

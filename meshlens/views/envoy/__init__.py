@@ -94,12 +94,12 @@ def render_view(source: Any, view: str, output: str | None = None, *, proxy: str
         UsageError: unknown view, filter or output format; no such proxy.
         UnsupportedDumpError: the capture cannot answer this view (e.g. a ztunnel dump).
     """
-    from meshlens.sources import load
+    from meshlens.sources.coerce import as_snapshot
 
     spec = resolve_view({s.name: s for s in VIEWS}, view, "proxy-config")
     if output is not None and output not in OUTPUTS:
         raise UsageError(f"output format {output!r} not supported (choose from: {', '.join(OUTPUTS)})")
-    target = select_proxy(load(source), proxy)
+    target = select_proxy(as_snapshot(source), proxy)
     table = call_view(spec, target, filters)
     return Rendered(text=render(table, output), notes=list(table.notes), table=table)
 

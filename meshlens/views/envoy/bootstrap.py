@@ -76,6 +76,7 @@ def version_summary(proxy: EnvoyProxy) -> VersionRow:
 
 
 def version_text(summary: VersionRow) -> str:
+    """The version block ``pc all`` and ``pc bootstrap`` print (Istio, Istio proxy, Envoy)."""
     lines = [[label, value] for label, value in (("Istio Version:", summary.istio_version),
                                                  ("Istio Proxy Version:", summary.istio_proxy_version),
                                                  ("Envoy Version:", summary.envoy_version)) if value]

@@ -62,8 +62,14 @@ def cluster_type(raw: dict[str, Any]) -> str:
 
 def sorted_clusters(proxy: EnvoyProxy) -> list[tuple[Any, ClusterName]]:
     """Active then static clusters (with their parsed names) in istioctl's order: host, subset, port,
+<<<<<<< HEAD
     direction."""
     clusters = [(res, ClusterName.parse(res.name)) for res in by_state(proxy.valid_clusters, "active", "static")]
+=======
+    direction.
+    """
+    clusters = [(res, ClusterName.parse(res.name)) for res in by_state(proxy.clusters, "active", "static")]
+>>>>>>> main
     return go_sort_by_key(clusters, lambda pair: pair[1].istioctl_sort_key())
 
 
@@ -97,6 +103,7 @@ def cluster_rows(proxy: EnvoyProxy, *, fqdn: str | None = None, port: int | None
 
 def make_rows(fields: list[dict[str, Any]]) -> list[ClusterRow]:
     # Built without re-validation: every value is already of its field's type.
+    """Typed cluster rows from their fields (no re-validation: the values already have their types)."""
     return [ClusterRow.model_construct(**f) for f in fields]
 
 

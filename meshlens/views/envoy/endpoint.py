@@ -28,6 +28,7 @@ from meshlens.views.envoy._common import (
 )
 
 if TYPE_CHECKING:
+    from meshlens.models.admin import ClusterStatus, HostStatus
     from meshlens.models.snapshot import EnvoyProxy
 
 ENDPOINT_HEADERS = ["ENDPOINT", "STATUS", "OUTLIER CHECK", "CLUSTER"]
@@ -57,7 +58,7 @@ class EdsRow(BaseModel):
 
 
 # --- pc endpoint (/clusters) ------------------------------------------------------------------------
-def _host_address(host: Any) -> tuple[str, int]:
+def _host_address(host: HostStatus) -> tuple[str, int]:
     """istioctl's (address, port) of a ``/clusters`` host: ``ip`` + port, ``unix://path``, ``envoy://l/id``."""
     address = host.address
     if address.socket_address is not None:
@@ -107,7 +108,7 @@ def endpoint_view(proxy: EnvoyProxy, *, address: str | None = None, port: int | 
                       notes=notes, raw_factory=lambda: [_cluster_status_json(cs) for cs in picked], json_indent=4)
 
 
-def _cluster_status_json(cs: Any) -> dict[str, Any]:
+def _cluster_status_json(cs: ClusterStatus) -> dict[str, Any]:
     """A ``/clusters`` record back in ``envoy.admin.v3.ClusterStatus`` JSON (camelCase, as istioctl prints)."""
     data = cs.model_dump(mode="json", exclude_defaults=True)
     hosts = []

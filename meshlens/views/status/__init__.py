@@ -32,7 +32,6 @@ from meshlens.encoding.gojson import jsonpb_indent
 from meshlens.encoding.goyaml import go_yaml
 from meshlens.errors import UnsupportedDumpError, UsageError
 from meshlens.models.istiod import CDS, ECDS, EDS, LDS, RDS, IstiodState, ProxySync, SyncStatus, short_type
-from meshlens.models.snapshot import Snapshot
 from meshlens.sources.syncz import KIND as SYNCZ_KIND
 from meshlens.views.base import Table
 from meshlens.views.status import _response
@@ -72,13 +71,13 @@ class ProxyStatusRow(BaseModel):
 
 def _istiod_state(source: Any) -> tuple[IstiodState, int | None, str | None]:
     """(istiod state, capture time in epoch ns or None, origin) of a Snapshot, an IstiodState, or
-    anything :func:`meshlens.load` takes."""
+    anything :func:`meshlens.load` takes.
+    """
     if isinstance(source, IstiodState):
         return source, None, None
-    if not isinstance(source, Snapshot):
-        from meshlens.sources import load
+    from meshlens.sources.coerce import as_snapshot
 
-        source = load(source)
+    source = as_snapshot(source)
     state = source.istiod
     origin = source.origin or None
     if state is None or not (state.sync or state.control_planes):

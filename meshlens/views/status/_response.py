@@ -102,7 +102,8 @@ def _response(plane: ControlPlane | None, rows: list[ProxySync]) -> dict[str, An
 
 def responses(state: IstiodState, rows: list[ProxySync]) -> list[dict[str, Any]]:
     """One DiscoveryResponse per istiod (sorted by istiod id; rows without one last), with ``rows``
-    (already filtered) as its resources in capture order. Istiods left with no proxy still answer."""
+    (already filtered) as its resources in capture order. Istiods left with no proxy still answer.
+    """
     planes = {plane.id: plane for plane in state.control_planes}
     by_istiod: dict[str | None, list[ProxySync]] = {key: [] for key in planes}
     for row in rows:

@@ -80,6 +80,7 @@ def certificate_view(z: Ztunnel, *, now: datetime | str | None = None) -> Table:
     """``istioctl ztunnel-config certificate``, in dump order (ztunnel sorts by identity).
 
     Args:
+        z: the ztunnel whose dump is shown.
         now: when VALID CERT is judged (a datetime or RFC 3339 text); default the capture time
             if the source says it, else the wall clock.
     """

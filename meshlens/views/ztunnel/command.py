@@ -112,13 +112,9 @@ def select_ztunnel(snap: Snapshot, view: str, *, ztunnel: str | None = None, nod
 
 
 def _snapshot(source: Any) -> Snapshot:
-    if isinstance(source, Snapshot):
-        return source
-    if isinstance(source, Ztunnel):
-        return Snapshot(ztunnels=[source])
-    from meshlens.sources import load  # loaders sit below the views; imported on use
+    from meshlens.sources.coerce import as_snapshot  # loaders sit below the views; imported on use
 
-    return load(source)
+    return as_snapshot(source)
 
 
 def ztunnel_config(source: Any, view: str, *, ztunnel: str | None = None, node: str | None = None,

@@ -34,7 +34,8 @@ class ConnectionRow(BaseModel):
 
 class _Namer:
     """istioctl's address naming: ``ip:port`` -> ``<service hostname>:port`` when the IP is a
-    service's first VIP, else ``<pod>.<namespace>:port`` when it is a workload's first IP."""
+    service's first VIP, else ``<pod>.<namespace>:port`` when it is a workload's first IP.
+    """
 
     def __init__(self, z: Ztunnel, raw: bool) -> None:
         self.raw = raw
@@ -94,6 +95,7 @@ def connections_view(z: Ztunnel, *, direction: str | None = None, raw: bool = Fa
     """``istioctl ztunnel-config connections``, pods sorted by namespace then name.
 
     Args:
+        z: the ztunnel whose dump is shown.
         direction: ``inbound`` or ``outbound`` only.
         raw: print addresses as they are instead of naming them.
         workload_namespace: keep pods of this namespace (exact, as istioctl compares it).

@@ -75,6 +75,7 @@ def policy_view(z: Ztunnel, *, policy_namespace: str | None = None) -> Table:
     """``istioctl ztunnel-config policy``, sorted by namespace, then name.
 
     Args:
+        z: the ztunnel whose dump is shown.
         policy_namespace: keep policies of this namespace (case-insensitive).
     """
     kept = [p for p in z.policies if not policy_namespace or equal_fold(p.namespace, policy_namespace)]

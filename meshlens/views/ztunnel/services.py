@@ -40,7 +40,8 @@ def vip_ip(vip: str) -> str:
 
 def healthy_endpoints(service: Service, workloads_by_uid: dict[str, Workload]) -> int:
     """istioctl's count: endpoints whose workload is in the dump with ``status == "Healthy"`` (the
-    endpoint's own status is ignored; an endpoint of an unknown workload is unhealthy)."""
+    endpoint's own status is ignored; an endpoint of an unknown workload is unhealthy).
+    """
     count = 0
     for endpoint in service.endpoints.values():
         workload = workloads_by_uid.get(endpoint.workload_uid)
@@ -99,6 +100,7 @@ def service_view(z: Ztunnel, *, service_namespace: str | None = None) -> Table:
     """``istioctl ztunnel-config service``, sorted by namespace, name, hostname.
 
     Args:
+        z: the ztunnel whose dump is shown.
         service_namespace: keep services of this namespace (case-insensitive).
     """
     kept = [s for s in z.services if not service_namespace or equal_fold(s.namespace, service_namespace)]

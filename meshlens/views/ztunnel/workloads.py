@@ -33,7 +33,8 @@ class WorkloadRow(BaseModel):
 class GatewayNames:
     """istioctl's WAYPOINT column: the name of the FIRST service (in dump order) whose
     ``namespace/hostname`` or one of whose VIPs is the gateway's destination; ``None`` without a
-    gateway, ``NA`` when no service matches. Indexed once, so a view costs O(workloads + services)."""
+    gateway, ``NA`` when no service matches. Indexed once, so a view costs O(workloads + services).
+    """
 
     def __init__(self, services: list[Service]) -> None:
         self.services = services
@@ -121,6 +122,7 @@ def workload_view(z: Ztunnel, *, address: str | None = None, workload_namespace:
     """``istioctl ztunnel-config workload``.
 
     Args:
+        z: the ztunnel whose dump is shown.
         address: keep workloads having this IP.
         workload_namespace: keep workloads of this namespace.
         workload_node: keep workloads on this Kubernetes node.

@@ -20,6 +20,7 @@ from meshlens.checks._hosts import Host, host_table
 from meshlens.checks._util import proxy_name, subject
 from meshlens.checks.base import Check, CheckContext, Severity
 from meshlens.index.proxy import index_for
+from meshlens.models.envoy.resources import ClusterResource
 from meshlens.models.names import SPECIAL_CLUSTERS
 from meshlens.models.snapshot import EnvoyProxy, Snapshot
 from meshlens.results import Finding, Subject
@@ -272,7 +273,7 @@ class NoHealthyEndpoint(Check):
             yield examined
 
 
-def _endpoint_count(proxy: EnvoyProxy, res: Any, assignments: dict[str, Any]) -> int | None:
+def _endpoint_count(proxy: EnvoyProxy, res: ClusterResource, assignments: dict[str, Any]) -> int | None:
     """Hosts Envoy has for the cluster; None when the capture cannot tell."""
     raw = res.raw
     kind = raw.get("type", "STATIC" if "cluster_type" not in raw else "CUSTOM")

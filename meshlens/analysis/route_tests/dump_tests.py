@@ -28,8 +28,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from meshlens.analysis.trace import trace
 from meshlens.analysis.trace.model import Trace
 from meshlens.errors import LoadError
+from meshlens.models import hooks
+from meshlens.models.result import Result
 from meshlens.models.snapshot import EnvoyProxy, Snapshot
-from meshlens.sources import load
+from meshlens.sources.coerce import as_snapshot
 from meshlens.sources.read import read_source
 
 EXPECT_KEYS = ("disposition", "listener", "filter_chain", "route_config", "virtual_host", "route", "cluster",
@@ -37,6 +39,8 @@ EXPECT_KEYS = ("disposition", "listener", "filter_chain", "route_config", "virtu
 
 
 class RouteTest(BaseModel):
+    """One route test: a ``request`` (authority, path, headers ...) and what the trace must ``expect``."""
+
     model_config = ConfigDict(frozen=True)
 
     name: str
@@ -45,6 +49,8 @@ class RouteTest(BaseModel):
 
 
 class Mismatch(BaseModel):
+    """One expectation of a route test that the trace did not meet."""
+
     model_config = ConfigDict(frozen=True)
 
     field: str
@@ -53,6 +59,8 @@ class Mismatch(BaseModel):
 
 
 class RouteTestResult(BaseModel):
+    """How one route test went: passed, the mismatches or the error, and the trace behind it."""
+
     model_config = ConfigDict(frozen=True)
 
     name: str
@@ -63,6 +71,8 @@ class RouteTestResult(BaseModel):
 
 
 class RouteKey(BaseModel):
+    """A route's identity for coverage: route configuration, virtual host and route name (or index)."""
+
     model_config = ConfigDict(frozen=True)
 
     route_config: str
@@ -70,8 +80,8 @@ class RouteKey(BaseModel):
     route: str
 
 
-class RouteTestReport(BaseModel):
-    """Results, and which routes no test exercised."""
+class RouteTestReport(Result, BaseModel):
+    """Results, and which routes no test exercised (``str()``: the ``test-routes`` text)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -92,7 +102,26 @@ class RouteTestReport(BaseModel):
     def coverage(self) -> float:
         return 100.0 * self.routes_covered / self.routes_total if self.routes_total else 100.0
 
+    def records(self) -> list[dict[str, Any]]:
+        """One row per test: name, passed, mismatches (``field: expected != actual``), error."""
+        return [{"name": r.name, "passed": r.passed,
+                 "mismatches": "; ".join(f"{m.field}: {m.expected!r} != {m.actual!r}" for m in r.mismatches),
+                 "error": r.error} for r in self.results]
+
+    def columns(self) -> tuple[str, ...]:
+        """The columns of ``to_frame()``."""
+        return ("name", "passed", "mismatches", "error")
+
+    def to_junit(self) -> str:
+        """The results as JUnit XML (what ``test-routes --format junit`` prints)."""
+        return hooks.render(self, "junit")
+
+    def __str__(self) -> str:
+        """What ``meshlens test-routes`` prints."""
+        return hooks.render(self, "text")
+
     def to_dict(self) -> dict[str, Any]:
+        """The ``test-routes --format json`` document: results, coverage and a summary."""
         out = self.model_dump(mode="json")
         out["summary"] = {"passed": self.passed, "failed": self.failed, "coverage": round(self.coverage, 2)}
         return out
@@ -186,7 +215,7 @@ def run_route_tests(tests_source: Any, dump: Any, *, proxy: str | None = None) -
         snapshot: Snapshot | None = None
         default_proxy: EnvoyProxy | None = dump
     else:
-        snapshot = dump if isinstance(dump, Snapshot) else load(dump)
+        snapshot = as_snapshot(dump)
         default_proxy = snapshot.proxy(proxy) if proxy or len(snapshot.proxies) == 1 else None
     results: list[RouteTestResult] = []
     hit: set[tuple[str, str, str]] = set()
