@@ -84,13 +84,8 @@ class Resource(Generic[M]):
     XDS: ClassVar[str] = ""
     MODEL: ClassVar[type[MeshModel]]
 
-<<<<<<< HEAD
-    __slots__ = ("_doc", "_error", "_model", "_path", "client_status", "error", "last_updated", "name", "raw", "state",
-                 "version_info", "other_states")
-=======
     __slots__ = ("_doc", "_failure", "_model", "_owner", "_path", "client_status", "error", "last_updated", "name",
                  "raw", "state", "version_info", "other_states")
->>>>>>> main
 
     def __init__(
         self,
@@ -114,12 +109,8 @@ class Resource(Generic[M]):
         self.error = error
         self.client_status = client_status
         self._model: M | None = None
-<<<<<<< HEAD
-        self._error: LoadError | None = None
-=======
         self._failure: tuple[str, str] | None = None  # (JSON path, message) of a refused validation
         self._owner: weakref.ref[Any] | None = None  # the proxy, for bulk validation (see the module doc)
->>>>>>> main
         self.other_states: dict[str, dict[str, Any]] = {}
 
     def __getstate__(self) -> dict[str, Any]:
@@ -147,37 +138,6 @@ class Resource(Generic[M]):
     # --- typed model -----------------------------------------------------------------------
     @property
     def config(self) -> M:
-<<<<<<< HEAD
-        """The typed model of :attr:`raw` (validated on first use, then cached).
-
-        Raises:
-            LoadError: the model refuses the resource (located: file, member, JSON path). The
-                refusal is cached too: every later ask gets the same error without revalidating.
-        """
-        if self._model is None:
-            if self._error is not None:
-                raise self._error
-            self._model = self._validate_model()  # type: ignore[assignment]
-        return self._model  # type: ignore[return-value]
-
-    def _validate_model(self) -> MeshModel:
-        def refuse(message: str, path: str) -> LoadError:
-            self._error = LoadError(f"malformed {self.KIND} {self.name!r}: {message}", file=self._doc.file,
-                                    member=self._doc.member, json_path=path)
-            return self._error
-
-        deep = too_deep(self.raw)
-        if deep is not None:
-            raise refuse(f"nested deeper than {MAX_DEPTH} levels", self._path + deep)
-        try:
-            return self.MODEL.model_validate(self.raw)
-        except ValidationError as exc:
-            path, message = format_validation_error(exc, self._path)
-            raise refuse(message, path) from None
-        except (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError) as exc:
-            # a validator that met a shape it did not expect: still the model refusing the resource
-            raise refuse(f"{type(exc).__name__}: {str(exc)[:120]}", self._path) from None
-=======
         """The typed model of :attr:`raw` (validated on first use, with its proxy's others, then cached)."""
         if self._model is None:
             if self._failure is None:
@@ -194,15 +154,21 @@ class Resource(Generic[M]):
         return self._model  # type: ignore[return-value]
 
     def _validate_now(self) -> None:
+        deep = too_deep(self.raw)  # before any recursive walk: pydantic's, or a validator's
+        if deep is not None:
+            self._failure = (self._path + deep, f"nested deeper than {MAX_DEPTH} levels")
+            return
         try:
             self._model = self.MODEL.model_validate(self.raw)  # type: ignore[assignment]
         except ValidationError as exc:
             self._failure = format_validation_error(exc, self._path)
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError) as exc:
+            # a validator that met a shape it did not expect: still the model refusing the resource
+            self._failure = (self._path, f"{type(exc).__name__}: {str(exc)[:120]}")
 
     def attach(self, owner: weakref.ref[Any]) -> None:
         """Tell this resource its proxy (a weak reference), so its ``.config`` validates in bulk."""
         self._owner = owner
->>>>>>> main
 
     def validate(self) -> LoadError | None:
         """Validate the typed model now; the error (located) if the resource is malformed."""

@@ -62,14 +62,9 @@ def cluster_type(raw: dict[str, Any]) -> str:
 
 def sorted_clusters(proxy: EnvoyProxy) -> list[tuple[Any, ClusterName]]:
     """Active then static clusters (with their parsed names) in istioctl's order: host, subset, port,
-<<<<<<< HEAD
-    direction."""
-    clusters = [(res, ClusterName.parse(res.name)) for res in by_state(proxy.valid_clusters, "active", "static")]
-=======
     direction.
     """
-    clusters = [(res, ClusterName.parse(res.name)) for res in by_state(proxy.clusters, "active", "static")]
->>>>>>> main
+    clusters = [(res, ClusterName.parse(res.name)) for res in by_state(proxy.valid_clusters, "active", "static")]
     return go_sort_by_key(clusters, lambda pair: pair[1].istioctl_sort_key())
 
 
