@@ -44,6 +44,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar
 
 from meshlens.models.base import Location, Severity
+from meshlens.models.redaction import redact_text, redact_tree
 from meshlens.models.snapshot import Snapshot
 from meshlens.results import Finding, JsonScalar, Subject, iso
 
@@ -199,10 +200,13 @@ class Check:
         missing = self.template_fields() - set(fields)
         if missing:
             raise CheckDefinitionError(f"{self.code}: finding() lacks template field(s) {sorted(missing)}")
-        data = {k: _scalar(v) for k, v in fields.items()}
-        shown = {k: (v if isinstance(v, (int, float)) and not isinstance(v, bool) else _scalar(v))
+        # a finding quotes the capture; private key material never reaches a report (no flag: a
+        # finding never needs the key itself)
+        data = {k: redact_tree(_scalar(v)) for k, v in fields.items()}
+        shown = {k: (v if isinstance(v, (int, float)) and not isinstance(v, bool) else redact_tree(_scalar(v)))
                  for k, v in fields.items()}
         text = " ".join(line.strip() for line in self.message.format_map(shown).splitlines() if line.strip())
+        text = redact_text(text)
         return Finding(code=self.code, name=self.name, severity=severity or self.severity, title=self.title,
                        message=text, subject=subject,
                        location=location or Location(), data=data)

@@ -32,25 +32,32 @@ class Rendered:
     table: Table | None = None
 
 
-def render(table: Table, output: str | None = None) -> str:
-    """The text istioctl prints for ``table`` with ``-o output`` (default: the view's default)."""
+def render(table: Table, output: str | None = None, *, show_secrets: bool = False) -> str:
+    """The text istioctl prints for ``table`` with ``-o output`` (default: the view's default).
+
+    Private key material is printed as Envoy's ``[redacted]`` unless ``show_secrets``.
+    """
+    from meshlens.models.redaction import redact_output
+
+    try:
+        return redact_output(_render(table, output, show_secrets), show_secrets=show_secrets)
+    except RecursionError:  # the writers recurse; the models bound resources, not every raw section
+        raise UnsupportedDumpError(f"cannot print -o {output}: the capture is nested deeper than the writer "
+                                   f"can follow (meshlens refuses nesting beyond {MAX_DEPTH} levels)") from None
+
+
+def _render(table: Table, output: str | None, show_secrets: bool) -> str:
+    from meshlens.encoding.gojson import jsonpb_indent, marshal_indent, protojson_indent
+    from meshlens.encoding.goyaml import go_yaml
+    from meshlens.models.redaction import redact_tree
+
     style = getattr(table, "json_style", "slice")
     output = output or table.default_output
     if output not in OUTPUTS:
         raise UsageError(f"output format {output!r} not supported (choose from: {', '.join(OUTPUTS)})")
     if output == "short":
         return table.text()
-    try:
-        return _render_data(table.raw, output, style)
-    except RecursionError:  # the writers recurse; the models bound resources, not every raw section
-        raise UnsupportedDumpError(f"cannot print -o {output}: the capture is nested deeper than the writer "
-                                   f"can follow (meshlens refuses nesting beyond {MAX_DEPTH} levels)") from None
-
-
-def _render_data(data: Any, output: str, style: str) -> str:
-    from meshlens.encoding.gojson import jsonpb_indent, marshal_indent, protojson_indent
-    from meshlens.encoding.goyaml import go_yaml
-
+    data = redact_tree(table.raw, show_secrets=show_secrets)
     if output == "yaml":
         # istioctl prints JSONToYAML's text (which ends in a newline) with Println: a blank line follows.
         return go_yaml(data if data is not None else {}) + "\n"
@@ -79,7 +86,7 @@ def select_proxy(snapshot: Snapshot, name: str | None = None) -> EnvoyProxy:
 
 
 def render_view(source: Any, view: str, output: str | None = None, *, proxy: str | None = None,
-                **filters: Any) -> Rendered:
+                show_secrets: bool = False, **filters: Any) -> Rendered:
     """Load ``source``, build proxy-config ``view`` (name or alias) of its proxy and render it.
 
     Args:
@@ -88,6 +95,7 @@ def render_view(source: Any, view: str, output: str | None = None, *, proxy: str
             ``ecds``, ``all`` or one of istioctl's aliases.
         output: ``short``, ``json`` or ``yaml`` (default: the view's declared ``default_output``).
         proxy: which proxy of a multi-proxy capture (node id, ``pod.namespace`` or pod name).
+        show_secrets: print private key material as captured instead of Envoy's ``[redacted]``.
         **filters: the view's istioctl filters (``fqdn=``, ``port=``, ``verbose=``, ``now=`` ...).
 
     Raises:
@@ -101,7 +109,7 @@ def render_view(source: Any, view: str, output: str | None = None, *, proxy: str
         raise UsageError(f"output format {output!r} not supported (choose from: {', '.join(OUTPUTS)})")
     target = select_proxy(as_snapshot(source), proxy)
     table = call_view(spec, target, filters)
-    return Rendered(text=render(table, output), notes=list(table.notes), table=table)
+    return Rendered(text=render(table, output, show_secrets=show_secrets), notes=list(table.notes), table=table)
 
 
 __all__ = ["OUTPUTS", "VIEWS", "EnvoyTable", "Rendered", "render", "render_view", "select_proxy"]
