@@ -237,7 +237,7 @@ def _compare(test: RouteTest, t: Trace) -> list[Mismatch]:
 
 def _routes(proxy: EnvoyProxy) -> list[RouteKey]:
     keys: dict[tuple[str, str, str], RouteKey] = {}
-    for rc in proxy.route_configs:
+    for rc in proxy.valid_route_configs:
         if not rc.name or rc.state == "rejected":
             continue
         for vh in rc.route_config.virtual_hosts:

@@ -77,7 +77,7 @@ def _wildcard_name(dst_ip: str | None) -> str:
 def _own_address(walk: Walk, exact: ListenerResource | None, wildcard: ListenerResource | None,
                  dst_ip: str, port: int) -> ListenerPick | None:
     """Inbound traffic on a proxy with an INBOUND listener (iptables inbound capture); None without one."""
-    inbound = next((r for r in walk.proxy.listeners if r.state in ("static", "active")
+    inbound = next((r for r in walk.proxy.valid_listeners if r.state in ("static", "active")
                     and r.raw.get("traffic_direction") == "INBOUND" and "address" in r.raw), None)
     if inbound is None:
         return None
