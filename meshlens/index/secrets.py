@@ -56,13 +56,13 @@ def tls_secret_names(socket: Any, out: set[str], depth: int = 0) -> None:
 def transport_sockets(proxy: EnvoyProxy) -> list[tuple[str, str, Location, dict[str, Any]]]:
     """(kind, name, location, socket) of every transport socket of the proxy's listeners and clusters."""
     out: list[tuple[str, str, Location, dict[str, Any]]] = []
-    for res in proxy.listeners:
+    for res in proxy.valid_listeners:
         for chain in chains(res):
             socket = chain.raw.get("transport_socket")
             if isinstance(socket, dict):
                 out.append(("filter_chain", f"{listener_key(res)}/{chain.label}",
                             res.location.child(chain.path + ".transport_socket"), socket))
-    for cluster in proxy.clusters:
+    for cluster in proxy.valid_clusters:
         raw = cluster.raw
         socket = raw.get("transport_socket")
         if isinstance(socket, dict):
