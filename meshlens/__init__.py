@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     from meshlens.analysis.diff import diff
     from meshlens.analysis.drift_model import Drift
     from meshlens.analysis.istioctl_compare import IstioctlComparison, compare_istioctl
+    from meshlens.analysis.mesh import MeshTrace, trace
     from meshlens.analysis.query import query
-    from meshlens.analysis.trace import trace
     from meshlens.analysis.trace.model import Trace
     from meshlens.checks import list_checks
     from meshlens.index.graph import MeshGraph
@@ -45,6 +45,7 @@ _LAZY = {
     "Finding": "meshlens.results",
     "IstioctlComparison": "meshlens.analysis.istioctl_compare",
     "MeshGraph": "meshlens.index.graph",
+    "MeshTrace": "meshlens.analysis.mesh",
     "Report": "meshlens.results",
     "Result": "meshlens.models.result",
     "Severity": "meshlens.models.base",
@@ -62,7 +63,7 @@ _LAZY = {
     "load": "meshlens.sources",
     "load_many": "meshlens.sources.many",
     "query": "meshlens.analysis.query",
-    "trace": "meshlens.analysis.trace",
+    "trace": "meshlens.analysis.mesh",
     "view": "meshlens.views",
 }
 
@@ -117,6 +118,7 @@ __all__ = [
     "IstioctlComparison",
     "LoadError",
     "MeshGraph",
+    "MeshTrace",
     "MeshlensError",
     "MissingExtraError",
     "Report",
