@@ -28,7 +28,8 @@ from deepdiff.helper import CannotCompare
 from meshlens.analysis.drift_model import STATUS_ORDER, Change, Drift, ResourceDrift
 from meshlens.errors import UsageError
 from meshlens.models.envoy.resources import Resource
-from meshlens.models.snapshot import EnvoyProxy
+from meshlens.models.snapshot import EnvoyProxy, Snapshot
+from meshlens.models.ztunnel import Ztunnel
 
 TYPES = {"CDS": ("clusters", "clusters"), "LDS": ("listeners", "listeners"), "RDS": ("route_configs", "routes"),
          "EDS": ("endpoints", "endpoints"), "SDS": ("secrets", "secrets"), "ECDS": ("ecds", "ecds")}
@@ -304,15 +305,34 @@ def _pair_renames(xds: str, a: EnvoyProxy, b: EnvoyProxy, found: list[ResourceDr
     return out
 
 
+def _as_ztunnel(snap: Snapshot) -> Ztunnel | None:
+    """The one ztunnel of a capture that holds no Envoy proxy (istiod's ztunnel view, a ztunnel dump)."""
+    if snap.proxies or not snap.ztunnels:
+        return None
+    if len(snap.ztunnels) != 1:
+        raise UsageError(f"a capture holds {len(snap.ztunnels)} ztunnels; diff takes one ztunnel each side")
+    return snap.ztunnels[0]
+
+
 def diff(intended: Any, loaded: Any) -> Drift:
     """Compare two captures of one proxy by resource identity.
 
     Args:
         intended: what should be there (istiod's ``/debug/config_dump?proxyID=``), or the earlier
             capture; an EnvoyProxy, a one-proxy Snapshot, or anything :func:`meshlens.load` takes.
+            istiod's view of a ztunnel (or a ztunnel dump) with a ztunnel dump as ``loaded`` is
+            compared by :func:`meshlens.analysis.ztunnel_diff.ztunnel_diff` (types WDS, WADS).
         loaded: what Envoy holds (its ``/config_dump``), or the later capture.
     """
-    a, b = _proxy(intended, "intended"), _proxy(loaded, "loaded")
+    from meshlens.sources.coerce import as_snapshot
+
+    sides = [v if isinstance(v, EnvoyProxy) else as_snapshot(v) for v in (intended, loaded)]
+    zs = [_as_ztunnel(v) if isinstance(v, Snapshot) else None for v in sides]
+    if zs[0] is not None and zs[1] is not None:
+        from meshlens.analysis.ztunnel_diff import ztunnel_diff
+
+        return ztunnel_diff(zs[0], zs[1])
+    a, b = _proxy(sides[0], "intended"), _proxy(sides[1], "loaded")
     summary: dict[str, str] = {}
     notes: dict[str, str] = {}
     resources: list[ResourceDrift] = []

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from meshlens._gc import gc_held
 from meshlens.index.addresses import ANY_ADDRESS, WILDCARDS, ip_version, is_ip, norm_ip
 from meshlens.index.refs import ClusterRef, ProxyRefs, RdsRef, build_refs, dig
 from meshlens.models.admin import ClusterStatus
@@ -187,7 +188,8 @@ class ProxyIndex:
     def refs(self) -> ProxyRefs:
         """Every filter chain, route configuration, virtual host, route and cluster reference."""
         if self._refs is None:
-            self._refs = build_refs(self.proxy)
+            with gc_held():  # thousands of small acyclic records: see meshlens._gc
+                self._refs = build_refs(self.proxy)
         return self._refs
 
     def referrers(self, cluster: str) -> list[ClusterRef]:

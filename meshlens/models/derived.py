@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Generic, Protocol, TypeVar, cast
 
+from meshlens._gc import gc_held
+
 T = TypeVar("T")
 O_contra = TypeVar("O_contra", contravariant=True)
 
@@ -73,7 +75,8 @@ class Fact(Generic[O_contra, T]):
         try:
             return cast(T, store[self])
         except KeyError:
-            value = self.build(owner)
+            with gc_held():  # a fact is bulk construction of acyclic records: no collector rescans meanwhile
+                value = self.build(owner)
             store[self] = value
             return value
 

@@ -21,11 +21,13 @@ from meshlens.sources.bounded import MAX_DEPTH, parse_size
 from meshlens.sources.builder import SnapshotBuilder
 from meshlens.sources.read import Document, read_source
 from meshlens.sources.sniff import SYNCZ_KIND, ZTUNNEL_KIND, Deferred, syncz_sniff, ztunnel_sniff
+from meshlens.sources.wds_sniff import ISTIOD_WDS_KIND, istiod_wds_sniff
 from meshlens.sources.ztunnel_log_grammar import ZTUNNEL_LOG_KIND, ztunnel_log_sniff
 
 # Order matters only where two formats could both claim a document; the sniffers are strict.
 # ztunnel and syncz are imported on first load: an Envoy-only command never builds their models.
 LOADERS: tuple[Any, ...] = (
+    Deferred(ISTIOD_WDS_KIND, istiod_wds_sniff, "meshlens.sources.istiod_wds"),
     config_dump,
     envoy_bootstrap,
     Deferred(ZTUNNEL_KIND, ztunnel_sniff, "meshlens.sources.ztunnel"),
