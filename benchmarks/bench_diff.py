@@ -1,71 +1,64 @@
-"""Diff benchmark: two n5000 captures that differ in 50 resources.
+"""``meshlens diff`` as a whole process against loading both captures (CPU; target <= 1.2x).
 
-The second capture is the first with 20 clusters changed, 10 removed, 10 route virtual hosts
-changed and 10 listeners changed (in memory). Prints the time to load both, the diff time, the
-ratio (target <= 2) and what the diff found.
+The second capture is the first with 20 clusters changed, 10 removed, 10 route virtual hosts changed
+and 10 listeners changed (written once to ``benchmarks/.data``). The peer is a fresh process that
+imports meshlens and loads both files, nothing else.
 
-    python benchmarks/bench_diff.py [--shared ../shared]
+    python benchmarks/bench_diff.py [--runs 3] [--sizes 100,1000,5000,10000]
 """
 
 from __future__ import annotations
 
 import argparse
-import copy
-import gzip
 import sys
-import time
 from pathlib import Path
+from typing import Any
 
+import _harness as h
 import orjson
 
-import meshlens
-
-HERE = Path(__file__).resolve().parent
+_LOAD_BOTH = "import meshlens, sys; meshlens.load(sys.argv[1]); meshlens.load(sys.argv[2])"
 
 
-def mutate(doc: dict) -> dict:  # type: ignore[type-arg]
-    out = copy.deepcopy(doc)
-    for section in out["configs"]:
+def mutate(doc: dict[str, Any]) -> dict[str, Any]:
+    """The changed copy (edits in place of a freshly parsed document)."""
+    for section in doc["configs"]:
         kind = section["@type"].rsplit(".", 1)[-1]
         if kind == "ClustersConfigDump":
             dyn = section["dynamic_active_clusters"]
             for entry in dyn[100:120]:
                 entry["cluster"]["connect_timeout"] = "7s"
             del dyn[200:210]
-        elif kind == "RoutesConfigDump":
+        elif kind == "RoutesConfigDump" and section.get("dynamic_route_configs"):
             rc = max(section["dynamic_route_configs"], key=lambda r: len(r["route_config"].get("virtual_hosts", [])))
             for vh in rc["route_config"]["virtual_hosts"][:10]:
                 vh["routes"][0]["match"]["prefix"] = "/v2"
         elif kind == "ListenersConfigDump":
             for entry in section["dynamic_listeners"][20:30]:
                 entry["active_state"]["listener"]["stat_prefix"] = "changed"
+    return doc
+
+
+def changed_copy(dump: Path) -> Path:
+    out = dump.with_name(dump.stem + "-changed.json")
+    if not out.exists():
+        out.write_bytes(orjson.dumps(mutate(orjson.loads(dump.read_bytes()))))
     return out
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--shared", type=Path, default=HERE.parent.parent / "shared")
-    args = parser.parse_args()
-    path = args.shared / "fixtures" / "envoy" / "scale" / "n5000-config_dump_include_eds.json.gz"
-    if not path.exists():
-        print(f"not found: {path}", file=sys.stderr)
-        return 2
-    before_bytes = gzip.decompress(path.read_bytes())
-    after_bytes = orjson.dumps(mutate(orjson.loads(before_bytes)))
-    start = time.perf_counter()
-    before = meshlens.load(before_bytes).proxy()
-    after = meshlens.load(after_bytes).proxy()
-    load_s = time.perf_counter() - start
-    start = time.perf_counter()
-    drift = meshlens.diff(before, after)
-    diff_s = time.perf_counter() - start
-    counts: dict[str, int] = {}
-    for r in drift.resources:
-        counts[f"{r.type} {r.status}"] = counts.get(f"{r.type} {r.status}", 0) + 1
-    print(f"load both: {load_s:.3f} s; diff: {diff_s:.3f} s; ratio {diff_s / load_s:.2f} (target <= 2)")
-    print("found:", ", ".join(f"{k} {v}" for k, v in sorted(counts.items())), "| summary:", drift.summary)
-    return 0
+def run(args: argparse.Namespace) -> list[h.Figure]:
+    shared = h.shared_dir(args.shared)
+    figures = []
+    for size in h.sizes_of(args):
+        dump = h.dump_path(size, shared)
+        other = changed_copy(dump)
+        mine, _ = h.median_cpu(h.meshlens_cmd("diff", str(dump), str(other), "-o", "json"), args.runs)
+        peer, _ = h.median_cpu([sys.executable, "-c", _LOAD_BOTH, str(dump), str(other)], args.runs)
+        figures.append(h.Figure("diff", "diff (whole process)", f"n{size}", mine, peer="load both",
+                                peer_value=peer, target=1.2 if size == 5000 else None))
+    return figures
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    a = h.parse_args(__doc__)
+    raise SystemExit(h.report(run(a), a.json))

@@ -1,96 +1,112 @@
-"""Load benchmark: meshlens.load vs orjson.loads on the real scale dumps.
+"""Load and typed models against the parse floor, ``orjson.loads`` with the cyclic GC off.
 
-For each ``../shared/fixtures/envoy/scale/n{100,1000,5000}-config_dump_include_eds.json.gz`` (decompressed
-in memory first) prints the median of 5 runs of ``orjson.loads(bytes)`` (cyclic GC on and off) and of
-``meshlens.load(bytes)`` in the same process, their ratio, and the peak RSS of a fresh process doing only
-one or the other.
+For each dump size, in a fresh process: the median CPU time of ``orjson.loads`` (GC on and off),
+of ``meshlens.load`` and of the typed ``.config`` of every resource (listeners, clusters, route
+configs, endpoint assignments, secrets, ECDS) of a fresh load, with the number of cyclic-GC passes
+that ran during it (a "GC storm" is many full passes). Peak RSS: a fresh process doing only
+``orjson.loads`` against one doing ``meshlens.load`` and every ``.config``.
+Targets (n5000): load <= 1.2x orjson GC-off, every ``.config`` <= 3x, peak RSS <= 1.3x.
 
-    python benchmarks/bench_load.py [--runs 5] [--shared ../shared]
+    python benchmarks/bench_load.py [--runs 3] [--sizes 100,1000,5000,10000]
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
-import gzip
-import statistics
-import subprocess
 import sys
-import time
-from pathlib import Path
 
+import _harness as h
+
+_CHILD = r"""
+import gc, json, statistics, sys, time
 import orjson
-
 import meshlens
+path, runs = sys.argv[1], int(sys.argv[2])
+data = open(path, "rb").read()
+meshlens.load(open(sys.argv[3], "rb").read())  # imports and first-use costs, on a small dump
 
-HERE = Path(__file__).resolve().parent
-SIZES = (100, 1000, 5000)
-
-_RSS_CHILD = """
-import gzip, resource, sys
-data = gzip.decompress(open(sys.argv[2], "rb").read())
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-if sys.argv[1] == "orjson":
-    import orjson
-    doc = orjson.loads(data)
-else:
-    import meshlens
-    doc = meshlens.load(data)
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
-"""
-
-
-def _median(fn, runs: int) -> float:  # type: ignore[no-untyped-def]
+def median(fn):
     times = []
     for _ in range(runs):
-        start = time.perf_counter()
+        gc.collect()
+        start = time.process_time()
         result = fn()
-        times.append(time.perf_counter() - start)
+        times.append(time.process_time() - start)
         del result
     return statistics.median(times)
 
-
-def _orjson_no_gc(data: bytes):  # type: ignore[no-untyped-def]
+def orjson_off():
     gc.disable()
     try:
         return orjson.loads(data)
     finally:
         gc.enable()
 
+passes = []
+def count(phase, info):
+    if phase == "stop":
+        passes.append(info["generation"])
 
-def _peak_rss_mib(mode: str, path: Path) -> float:
-    out = subprocess.run([sys.executable, "-c", _RSS_CHILD, mode, str(path)], check=True, capture_output=True,
-                         text=True, timeout=600)
-    return int(out.stdout.strip()) / 1024
+def configs():
+    gc.collect()
+    proxy = meshlens.load(data).proxy()
+    resources = [*proxy.listeners, *proxy.clusters, *proxy.route_configs, *proxy.endpoints, *proxy.secrets,
+                 *proxy.ecds]
+    gc.callbacks.append(count)
+    start = time.process_time()
+    for resource in resources:
+        resource.config
+    spent = time.process_time() - start
+    gc.callbacks.remove(count)
+    return spent
+
+out = {
+    "orjson_on": median(lambda: orjson.loads(data)),
+    "orjson_off": median(orjson_off),
+    "load": median(lambda: meshlens.load(data)),
+}
+config_times = []
+for _ in range(runs):
+    passes.clear()
+    config_times.append(configs())
+out["config"] = statistics.median(config_times)
+out["config_gc_full"] = sum(1 for g in passes if g == 2)
+out["config_gc_all"] = len(passes)
+print(json.dumps(out))
+"""
+
+_RSS_ORJSON = "import orjson, sys; doc = orjson.loads(open(sys.argv[1], 'rb').read())"
+_RSS_MESHLENS = (
+    "import meshlens, sys\n"
+    "p = meshlens.load(open(sys.argv[1], 'rb').read()).proxy()\n"
+    "for r in [*p.listeners, *p.clusters, *p.route_configs, *p.endpoints, *p.secrets, *p.ecds]:\n"
+    "    r.config\n"
+)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--shared", type=Path, default=HERE.parent.parent / "shared")
-    args = parser.parse_args()
-    scale = args.shared / "fixtures" / "envoy" / "scale"
-    if not scale.is_dir():
-        print(f"scale dumps not found under {scale}", file=sys.stderr)
-        return 2
-    header = (f"{'file':<42} {'MB':>6} {'orjson':>8} {'orjson-noGC':>11} {'meshlens':>9} {'ratio':>6} "
-              f"{'ratio-noGC':>10} {'RSS orjson':>10} {'RSS meshlens':>12} {'RSS ratio':>9}")
-    print(header)
-    paths = [p for p in (scale / f"n{n}-config_dump_include_eds.json.gz" for n in SIZES) if p.exists()]
-    # Peak RSS first, from fresh processes started while this one is still small: Linux keeps a
-    # process's peak RSS across exec, so a child forked from a large parent would report the parent's.
-    rss = {p: (_peak_rss_mib("orjson", p), _peak_rss_mib("meshlens", p)) for p in paths}
-    for path in paths:
-        data = gzip.decompress(path.read_bytes())
-        t_orjson = _median(lambda: orjson.loads(data), args.runs)  # noqa: B023 - used at once
-        t_nogc = _median(lambda: _orjson_no_gc(data), args.runs)  # noqa: B023
-        t_mesh = _median(lambda: meshlens.load(data), args.runs)  # noqa: B023
-        rss_o, rss_m = rss[path]
-        print(f"{path.name:<42} {len(data) / 1e6:>6.1f} {t_orjson:>7.3f}s {t_nogc:>10.3f}s {t_mesh:>8.3f}s "
-              f"{t_mesh / t_orjson:>6.2f} {t_mesh / t_nogc:>10.2f} {rss_o:>8.0f}Mi {rss_m:>10.0f}Mi "
-              f"{rss_m / rss_o:>9.2f}")
-    return 0
+def run(args: argparse.Namespace) -> list[h.Figure]:
+    shared = h.shared_dir(args.shared)
+    small = str(h.dump_path(100, shared))
+    figures = []
+    for size in h.sizes_of(args):
+        dump = str(h.dump_path(size, shared))
+        got = h.python_json(_CHILD, dump, str(args.runs), small)
+        n = f"n{size}"
+        gated = size == 5000
+        figures.append(h.Figure("load", "load", n, got["load"], peer="orjson GC-off", peer_value=got["orjson_off"],
+                                target=1.2 if gated else None))
+        figures.append(h.Figure("load", "load (vs orjson GC-on)", n, got["load"], peer="orjson GC-on",
+                                peer_value=got["orjson_on"]))
+        figures.append(h.Figure("load", "typed .config of every resource", n, got["config"], peer="orjson GC-off",
+                                peer_value=got["orjson_off"], target=3.0 if gated else None,
+                                note=f"GC passes {got['config_gc_all']}, full {got['config_gc_full']}"))
+        rss_orjson = h.run_child([sys.executable, "-c", _RSS_ORJSON, dump])[1] / 1024
+        rss_mine = h.run_child([sys.executable, "-c", _RSS_MESHLENS, dump])[1] / 1024
+        figures.append(h.Figure("load", "peak RSS load + every .config", n, rss_mine, "MiB", peer="orjson.loads",
+                                peer_value=rss_orjson, target=1.3 if gated else None))
+    return figures
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    a = h.parse_args(__doc__)
+    raise SystemExit(h.report(run(a), a.json))

@@ -15,7 +15,9 @@ fields in declaration order; ``kind`` is ``"m"`` (a message field, ``value`` its
 map; ``value`` the value message type or ``""`` for scalar values), ``"e"`` (an enum; ``value`` the name
 of its zero value, which proto3 leaves out), ``"s"`` (a scalar without presence: its default is left
 out), ``"o"`` (a scalar with presence, written even when zero). Repeated fields are marked by a
-trailing ``"*"`` on the kind.
+trailing ``"*"`` on the kind. ``"sensitive"`` lists, per message, the fields Envoy's API marks
+``[(udpa.annotations.sensitive) = true]``: what Envoy itself prints as ``[redacted]`` in its admin
+output, and what meshlens redacts (:mod:`meshlens.models.redaction`).
 """
 
 from __future__ import annotations
@@ -66,12 +68,19 @@ def main() -> None:
 
     pool = descriptor_pool.Default()
     messages: dict[str, list[list[str]]] = {}
+    sensitive: dict[str, list[str]] = {}
     seen_files: set[str] = set()
+    from udpa.annotations import sensitive_pb2
 
     def visit(desc: Any) -> None:
         if desc.GetOptions().map_entry or desc.full_name in messages:
             return
         messages[desc.full_name] = [_field(f) for f in desc.fields]
+        marked = [f.name for f in desc.fields
+                  if f.GetOptions().HasExtension(sensitive_pb2.sensitive)
+                  and f.GetOptions().Extensions[sensitive_pb2.sensitive]]
+        if marked:
+            sensitive[desc.full_name] = marked
         for nested in desc.nested_types:
             visit(nested)
 
@@ -96,7 +105,8 @@ def main() -> None:
     # one message a line, so that a regeneration reads as a reviewable diff
     lines = [f"{json.dumps(name)}:{json.dumps(fields, separators=(',', ':'))}"
              for name, fields in sorted(messages.items())]
-    OUT.write_text('{"source":' + json.dumps(f"xds-protos {version('xds-protos')}") + ',"messages":{\n'
+    OUT.write_text('{"source":' + json.dumps(f"xds-protos {version('xds-protos')}") + ',\n"sensitive":'
+                   + json.dumps(dict(sorted(sensitive.items())), separators=(",", ":")) + ',\n"messages":{\n'
                    + ",\n".join(lines) + "\n}}\n")
     print(f"{OUT}: {len(messages)} messages, {OUT.stat().st_size} bytes")
 

@@ -59,12 +59,12 @@ def test_the_cli_decides_the_exit_code_from_the_flags_not_the_text(monkeypatch: 
                                         SectionComparison("Listeners", True), SectionComparison("Routes", True)),
                               notes=("a note",))
     monkeypatch.setattr(ic, "istioctl_text", lambda c: "(rendered)\n")
-    monkeypatch.setattr(ic, "compare_istioctl", lambda a, b: fake)
+    monkeypatch.setattr(ic, "compare_istioctl", lambda a, b, **_: fake)
     result = CliRunner().invoke(main, ["diff", "a.json", "b.json", "--istioctl", "--exit-code"])
     assert result.exit_code == 1, result.output
     assert result.stdout == "(rendered)\n" and "note: a note" in result.stderr
     synced = IstioctlComparison(sections=(SectionComparison("Clusters", True),))
-    monkeypatch.setattr(ic, "compare_istioctl", lambda a, b: synced)
+    monkeypatch.setattr(ic, "compare_istioctl", lambda a, b, **_: synced)
     result = CliRunner().invoke(main, ["diff", "a.json", "b.json", "--istioctl", "--exit-code", "-o", "json"])
     assert result.exit_code == 0
     assert json.loads(result.stdout) == {"in_sync": True, "rds_loaded_at": None, "notes": [],

@@ -193,3 +193,26 @@ def test_plot_png_and_svg(tmp_path: Path) -> None:
         assert (tmp_path / name).stat().st_size > 1000
     res = CliRunner().invoke(main, ["logs", str(log), "--plot", str(tmp_path / "x.pdf")])
     assert res.exit_code == 2 and ".png or .svg" in res.output
+
+
+def test_sample_log_is_what_the_script_writes(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    subprocess.run([sys.executable, str(REPO / "scripts" / "make_ztunnel_log_sample.py"), "--out", str(tmp_path)],
+                   check=True, capture_output=True)
+    for name in ("ztunnel.log", "config_dump_direct.json"):
+        assert (tmp_path / name).read_bytes() == (SAMPLES / "ztunnel" / name).read_bytes(), name
+
+
+def test_sample_log_failover_and_flows() -> None:
+    result = analyze_logs(SAMPLES / "ztunnel" / "ztunnel.log", SAMPLES / "ztunnel" / "config_dump_direct.json")
+    assert result.unparsed == 0 and result.lines == 577
+    flow = result.flow("reviews")
+    assert flow.expected_protocol == "HBONE" and flow.balanced is True and flow.connections == 300
+    (fo,) = result.failovers
+    assert (fo.backend, fo.recovered) == (V2, "2026-11-22T13:00:21.400000Z")
+    assert [o.backend for o in result.outlier] == ["10.244.2.22:9080"]
+    assert result.plaintext_inbound[0]["workload"] == "details-v1-7d4b9c8f6d-h2xlq"

@@ -17,7 +17,7 @@ from meshlens.views.spec import ViewSpec
 from tests.conftest import REPO
 
 FAMILIES = [("pc", proxy_config, ENVOY), ("zc", ztunnel_config, ZTUNNEL)]
-COMMON = {"arguments", "file", "output", "proxy", "ztunnel", "node", "namespace", "help"}
+COMMON = {"arguments", "file", "output", "proxy", "ztunnel", "node", "namespace", "help", "show_secrets"}
 
 
 @pytest.mark.parametrize(("short", "group", "specs"), FAMILIES, ids=["pc", "zc"])

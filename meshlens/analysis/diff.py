@@ -28,6 +28,7 @@ from deepdiff.helper import CannotCompare
 from meshlens.analysis.drift_model import STATUS_ORDER, Change, Drift, ResourceDrift
 from meshlens.errors import UsageError
 from meshlens.models.envoy.resources import Resource
+from meshlens.models.redaction import redact_at, redact_text
 from meshlens.models.snapshot import EnvoyProxy, Snapshot
 from meshlens.models.ztunnel import Ztunnel
 
@@ -305,6 +306,19 @@ def _pair_renames(xds: str, a: EnvoyProxy, b: EnvoyProxy, found: list[ResourceDr
     return out
 
 
+def _redacted(resources: list[ResourceDrift], show_secrets: bool) -> list[ResourceDrift]:
+    """The drift with private key material in its changed values shown as Envoy's ``[redacted]``."""
+    if show_secrets:
+        return resources
+    out = []
+    for r in resources:
+        changes = [c.model_copy(update={"intended": redact_at(c.path, c.intended),
+                                        "loaded": redact_at(c.path, c.loaded)}) for c in r.changes]
+        details = redact_text(r.details) if r.details else r.details
+        out.append(r.model_copy(update={"changes": changes, "details": details}))
+    return out
+
+
 def _as_ztunnel(snap: Snapshot) -> Ztunnel | None:
     """The one ztunnel of a capture that holds no Envoy proxy (istiod's ztunnel view, a ztunnel dump)."""
     if snap.proxies or not snap.ztunnels:
@@ -314,7 +328,7 @@ def _as_ztunnel(snap: Snapshot) -> Ztunnel | None:
     return snap.ztunnels[0]
 
 
-def diff(intended: Any, loaded: Any) -> Drift:
+def diff(intended: Any, loaded: Any, *, show_secrets: bool = False) -> Drift:
     """Compare two captures of one proxy by resource identity.
 
     Args:
@@ -323,6 +337,7 @@ def diff(intended: Any, loaded: Any) -> Drift:
             istiod's view of a ztunnel (or a ztunnel dump) with a ztunnel dump as ``loaded`` is
             compared by :func:`meshlens.analysis.ztunnel_diff.ztunnel_diff` (types WDS, WADS).
         loaded: what Envoy holds (its ``/config_dump``), or the later capture.
+        show_secrets: keep private key material in the changed values (default: ``[redacted]``).
     """
     from meshlens.sources.coerce import as_snapshot
 
@@ -331,7 +346,8 @@ def diff(intended: Any, loaded: Any) -> Drift:
     if zs[0] is not None and zs[1] is not None:
         from meshlens.analysis.ztunnel_diff import ztunnel_diff
 
-        return ztunnel_diff(zs[0], zs[1])
+        drift = ztunnel_diff(zs[0], zs[1])
+        return drift.model_copy(update={"resources": _redacted(drift.resources, show_secrets)})
     a, b = _proxy(sides[0], "intended"), _proxy(sides[1], "loaded")
     summary: dict[str, str] = {}
     notes: dict[str, str] = {}
@@ -358,6 +374,7 @@ def diff(intended: Any, loaded: Any) -> Drift:
         summary[xds] = "DRIFTED" if found else "SYNCED"
         resources.extend(found)
     resources.sort(key=lambda r: (STATUS_ORDER.index(r.status), list(TYPES).index(r.type), r.name))
+    resources = _redacted(resources, show_secrets)
     return Drift(summary=summary, resources=resources, runtime_health=health, notes=notes,
                  intended=a.config_dump_location.file or "" if a.config_dump_location else "",
                  loaded=b.config_dump_location.file or "" if b.config_dump_location else "")

@@ -22,6 +22,7 @@ from meshlens.analysis.diff import _proxy
 from meshlens.encoding.gojson import jsonpb_indent
 from meshlens.encoding.proto_order import ProtoOrderer
 from meshlens.models.certs import parse_time
+from meshlens.models.redaction import redact_tree
 from meshlens.models.result import Result
 from meshlens.models.snapshot import EnvoyProxy
 
@@ -166,9 +167,15 @@ def istioctl_text(comparison: IstioctlComparison) -> str:
     return "".join(out)
 
 
-def _section(title: str, istiod: dict[str, Any], envoy: dict[str, Any], orderer: ProtoOrderer) -> SectionComparison:
+def _section(title: str, istiod: dict[str, Any], envoy: dict[str, Any], orderer: ProtoOrderer,
+             show_secrets: bool = False) -> SectionComparison:
     dump_type = _DUMP_TYPE.format(title)
-    a, b = jsonpb(istiod, dump_type, orderer), jsonpb(envoy, dump_type, orderer)
+    red_a, red_b = redact_tree(istiod, show_secrets=show_secrets), redact_tree(envoy, show_secrets=show_secrets)
+    a, b = jsonpb(red_a, dump_type, orderer), jsonpb(red_b, dump_type, orderer)
+    if a == b and (red_a is not istiod or red_b is not envoy) and \
+            jsonpb(istiod, dump_type) != jsonpb(envoy, dump_type):
+        orderer.notes.append(f"{title}: the two sides' private key material differs; it is printed redacted, "
+                             "so the text cannot show it (--show-secrets does)")
     lines_a = (a + "\n").splitlines(keepends=True)
     lines_b = (b + "\n").splitlines(keepends=True)
     text = "".join(difflib.unified_diff(lines_a, lines_b, fromfile=f"Istiod {title}", tofile=f"Envoy {title}",
@@ -176,13 +183,15 @@ def _section(title: str, istiod: dict[str, Any], envoy: dict[str, Any], orderer:
     return SectionComparison(title, in_sync=not text, diff=text)
 
 
-def compare_istioctl(intended: Any, loaded: Any) -> IstioctlComparison:
+def compare_istioctl(intended: Any, loaded: Any, *, show_secrets: bool = False) -> IstioctlComparison:
     """Compare two captures (istiod's, Envoy's) as ``istioctl proxy-status <pod>`` does.
 
     Args:
         intended: istiod's ``/debug/config_dump?proxyID=`` (anything :func:`meshlens.load` takes, or
             a loaded proxy / snapshot).
         loaded: Envoy's ``/config_dump``, likewise.
+        show_secrets: print private key material as captured; by default it is Envoy's
+            ``[redacted]`` (as istiod and Envoy print it), and a difference only there is a note.
 
     Returns:
         an :class:`IstioctlComparison`: per-type in-sync flags and diffs, and one note per type or
@@ -190,18 +199,18 @@ def compare_istioctl(intended: Any, loaded: Any) -> IstioctlComparison:
     """
     istiod, envoy = _proxy(intended, "intended"), _proxy(loaded, "loaded")
     orderer = ProtoOrderer()
-    sections = (_section("Clusters", _clusters(istiod), _clusters(envoy), orderer),
-                _section("Listeners", _listeners(istiod), _listeners(envoy), orderer),
-                _section("Routes", _routes(istiod), _routes(envoy), orderer))
+    sections = (_section("Clusters", _clusters(istiod), _clusters(envoy), orderer, show_secrets),
+                _section("Listeners", _listeners(istiod), _listeners(envoy), orderer, show_secrets),
+                _section("Routes", _routes(istiod), _routes(envoy), orderer, show_secrets))
     return IstioctlComparison(sections=sections, rds_loaded_at=_rds_loaded_at(envoy), notes=tuple(orderer.notes))
 
 
-def compare_sections(intended: Any, loaded: Any) -> tuple[str, list[str]]:
+def compare_sections(intended: Any, loaded: Any, *, show_secrets: bool = False) -> tuple[str, list[str]]:
     """istioctl's text for these two captures, and the notes (see :func:`compare_istioctl`)."""
-    comparison = compare_istioctl(intended, loaded)
+    comparison = compare_istioctl(intended, loaded, show_secrets=show_secrets)
     return str(comparison), list(comparison.notes)
 
 
-def istioctl_compare(intended: Any, loaded: Any) -> str:
+def istioctl_compare(intended: Any, loaded: Any, *, show_secrets: bool = False) -> str:
     """The text ``istioctl proxy-status <pod>`` prints for these two captures (istiod's, Envoy's)."""
-    return str(compare_istioctl(intended, loaded))
+    return str(compare_istioctl(intended, loaded, show_secrets=show_secrets))

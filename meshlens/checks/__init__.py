@@ -1,21 +1,22 @@
 """The check catalogue: every check, explicitly registered and sorted by code.
 
 Codes are ``ML`` + 4 digits grouped by area: ML0xxx load, ML1xxx certificates, ML2xxx listeners,
-ML3xxx routes, ML4xxx clusters and endpoints, ML5xxx drift and sync, ML6xxx ztunnel. A code is
+ML3xxx routes, ML4xxx clusters and endpoints, ML5xxx drift and sync, ML6xxx ztunnel, ML7xxx ztunnel
+logs. A code is
 never reused (:mod:`meshlens.checks.retired`). To add a check: write the class in its area module,
 add it to that module's ``CHECKS``, add a case file under ``tests/checks/cases/``.
 """
 
 from __future__ import annotations
 
-from meshlens.checks import certs, clusters, drift, listeners, load, routes, ztunnel
+from meshlens.checks import certs, clusters, drift, listeners, load, logs, routes, ztunnel
 from meshlens.checks.base import Check, CheckContext, CheckDefinitionError, Severity, SkipCheck
 from meshlens.checks.retired import RETIRED
 from meshlens.errors import UsageError
 
 ALL_CHECKS: tuple[type[Check], ...] = tuple(sorted(
     (*load.CHECKS, *certs.CHECKS, *listeners.CHECKS, *routes.CHECKS, *clusters.CHECKS, *drift.CHECKS,
-     *ztunnel.CHECKS),
+     *ztunnel.CHECKS, *logs.CHECKS),
     key=lambda c: c.code,
 ))
 

@@ -44,6 +44,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar
 
 from meshlens.models.base import Location, Severity
+from meshlens.models.redaction import redact_text, redact_tree
 from meshlens.models.snapshot import Snapshot
 from meshlens.results import Finding, JsonScalar, Subject, iso
 
@@ -59,9 +60,11 @@ AREAS: Mapping[str, tuple[str, ...]] = {
     "4": ("clusters", "endpoints"),
     "5": ("sync", "drift"),
     "6": ("ztunnel",),
+    "7": ("logs",),
 }
 AREA_TITLES: Mapping[str, str] = {"0": "load", "1": "certificates", "2": "listeners", "3": "routes",
-                                  "4": "clusters and endpoints", "5": "drift and sync", "6": "ztunnel"}
+                                  "4": "clusters and endpoints", "5": "drift and sync", "6": "ztunnel",
+                                  "7": "ztunnel logs"}
 DOC_SECTIONS = ("What it checks", "Why it matters", "Example", "How to fix")
 CODE_RE = re.compile(r"^ML(\d)\d{3}$")
 SLUG_RE = re.compile(r"^([a-z]+)\.[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -127,6 +130,7 @@ INPUTS: Mapping[str, tuple[InputTest, str]] = {
     "several_proxies": (lambda s, c: len(s.proxies) + sum(1 for z in s.ztunnels if z.certificates) > 1,
                         "one proxy in the capture: nothing to compare its trust roots with"),
     "ztunnel": (lambda s, c: bool(s.ztunnels), "the capture holds no ztunnel"),
+    "logs": (lambda s, c: any(hasattr(log, "access") for log in s.logs), "no ztunnel log among the inputs"),
     "istiod": (lambda s, c: s.istiod is not None and bool(s.istiod.sync),
                "no istiod sync status (syncz) in the capture"),
     "intended": (lambda s, c: c.intended is not None, "no intended capture given (--intended FILE)"),
@@ -196,10 +200,13 @@ class Check:
         missing = self.template_fields() - set(fields)
         if missing:
             raise CheckDefinitionError(f"{self.code}: finding() lacks template field(s) {sorted(missing)}")
-        data = {k: _scalar(v) for k, v in fields.items()}
-        shown = {k: (v if isinstance(v, (int, float)) and not isinstance(v, bool) else _scalar(v))
+        # a finding quotes the capture; private key material never reaches a report (no flag: a
+        # finding never needs the key itself)
+        data = {k: redact_tree(_scalar(v)) for k, v in fields.items()}
+        shown = {k: (v if isinstance(v, (int, float)) and not isinstance(v, bool) else redact_tree(_scalar(v)))
                  for k, v in fields.items()}
         text = " ".join(line.strip() for line in self.message.format_map(shown).splitlines() if line.strip())
+        text = redact_text(text)
         return Finding(code=self.code, name=self.name, severity=severity or self.severity, title=self.title,
                        message=text, subject=subject,
                        location=location or Location(), data=data)

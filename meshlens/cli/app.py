@@ -85,6 +85,13 @@ def now_option(func: F) -> F:
                         help="judge certificate validity at this time (default: capture time, else now)")(func)
 
 
+def show_secrets_option(func: F) -> F:
+    """``--show-secrets``: print private key material as captured instead of Envoy's ``[redacted]``."""
+    return click.option("--show-secrets", "show_secrets", is_flag=True, default=False,
+                        help="print private keys and other secrets as captured (default: [redacted], "
+                             "as Envoy prints them)")(func)
+
+
 def emit_json(value: Any) -> None:
     """Print ``value`` as meshlens' JSON (2-space indent) on stdout."""
     from meshlens.render.jsonout import dumps

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from meshlens.cli.app import emit_json, handle_errors
+from meshlens.cli.app import emit_json, handle_errors, show_secrets_option
 
 
 @click.command()
@@ -16,8 +16,9 @@ from meshlens.cli.app import emit_json, handle_errors
 @click.option("--istioctl", "istioctl_mode", is_flag=True,
               help="print exactly what `istioctl proxy-status <pod>` prints for these two captures")
 @click.option("--exit-code", is_flag=True, help="exit 1 when the captures differ (like git diff --exit-code)")
+@show_secrets_option
 @handle_errors
-def diff(intended: str, loaded: str, output: str, istioctl_mode: bool, exit_code: bool) -> None:
+def diff(intended: str, loaded: str, output: str, istioctl_mode: bool, exit_code: bool, show_secrets: bool) -> None:
     """Compare INTENDED (istiod's /debug/config_dump?proxyID=, or a before capture) with LOADED (Envoy's
     /config_dump, or an after capture): per xDS type SYNCED / DRIFTED / NOT_COMPARED, and each drifted
     resource as added, missing, changed, rejected or warming.
@@ -25,7 +26,7 @@ def diff(intended: str, loaded: str, output: str, istioctl_mode: bool, exit_code
     if istioctl_mode:
         from meshlens.analysis.istioctl_compare import compare_istioctl
 
-        comparison = compare_istioctl(intended, loaded)
+        comparison = compare_istioctl(intended, loaded, show_secrets=show_secrets)
         if output == "json":
             emit_json(comparison.to_dict())
         else:
@@ -36,7 +37,7 @@ def diff(intended: str, loaded: str, output: str, istioctl_mode: bool, exit_code
     else:
         from meshlens.analysis.diff import diff as run_diff
 
-        drift = run_diff(intended, loaded)
+        drift = run_diff(intended, loaded, show_secrets=show_secrets)
         if output == "json":
             emit_json(drift.to_dict())
         else:

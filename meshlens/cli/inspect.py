@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from meshlens.cli.app import emit_json, handle_errors
+from meshlens.cli.app import emit_json, handle_errors, show_secrets_option
 
 
 @click.command()
@@ -30,10 +30,14 @@ def inspect(source: str, output: str) -> None:
 @click.command()
 @click.argument("source")
 @click.argument("expression")
+@show_secrets_option
 @handle_errors
-def query(source: str, expression: str) -> None:
-    """Print the values matching a JSONPath EXPRESSION in SOURCE's raw JSON (as a JSON list)."""
+def query(source: str, expression: str, show_secrets: bool) -> None:
+    """Print the values matching a JSONPath EXPRESSION in SOURCE's raw JSON (as a JSON list).
+
+    Private key material prints as Envoy's [redacted] unless --show-secrets.
+    """
     from meshlens.analysis.query import query as run_query
 
-    emit_json(run_query(source, expression))
+    emit_json(run_query(source, expression, show_secrets=show_secrets))
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from meshlens.cli.app import AliasedGroup, handle_errors, resolve_input
+from meshlens.cli.app import AliasedGroup, handle_errors, resolve_input, show_secrets_option
 from meshlens.cli.view_options import filter_option
 from meshlens.errors import UsageError
 from meshlens.views.registry import ENVOY, listed
@@ -114,11 +114,11 @@ def _view_command(spec: ViewSpec) -> click.Command:
 
     @handle_errors
     def run(arguments: tuple[str, ...], file: str | None, output: str | None, proxy: str | None,
-            **filters: Any) -> None:
+            show_secrets: bool, **filters: Any) -> None:
         from meshlens.views.envoy import render_view
 
         source, selector = _split_arguments(arguments, file, proxy)
-        result = render_view(source, view, output, proxy=selector,
+        result = render_view(source, view, output, proxy=selector, show_secrets=show_secrets,
                              **{k: v for k, v in filters.items() if v is not None})
         for note in result.notes:
             click.echo(f"meshlens: note: {note}", err=True)
@@ -132,6 +132,7 @@ def _view_command(spec: ViewSpec) -> click.Command:
         click.option("-o", "--output", type=click.Choice(["short", "json", "yaml"]), default=None,
                      help=f"istioctl's output format (default: {spec.default_output})"),
         click.option("--proxy", metavar="NAME", help="which proxy of an archive (node id, pod.namespace or pod)"),
+        show_secrets_option,
     ]
     options = [filter_option(f, pflag_bools=True) for f in spec.filters if f.cli]
     for option in reversed([*common, *options]):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from meshlens.cli.app import handle_errors, now_option, resolve_input
+from meshlens.cli.app import handle_errors, now_option, resolve_input, show_secrets_option
 
 
 @click.command("proxy-status")
@@ -18,9 +18,10 @@ from meshlens.cli.app import handle_errors, now_option, resolve_input
               help="istioctl <= 1.26 columns: NAME CLUSTER CDS LDS EDS RDS ECDS ISTIOD VERSION")
 @click.option("-n", "--namespace", default=None, metavar="NAMESPACE", help="only proxies in this namespace")
 @now_option
+@show_secrets_option
 @handle_errors
 def proxy_status(source: str | None, file_option: str | None, verbosity: int, output: str, legacy: bool,
-                 namespace: str | None, now: str | None) -> None:
+                 namespace: str | None, now: str | None, show_secrets: bool) -> None:
     """Print what `istioctl proxy-status` prints, from a captured syncz.
 
     FILE is `istioctl proxy-status -o json|yaml` output (XDS ClientConfig responses), istiod's
@@ -35,4 +36,4 @@ def proxy_status(source: str | None, file_option: str | None, verbosity: int, ou
                              namespace=namespace, now=now)
     if output == "table" and not table.rows:
         raise UsageError(table.notes[0] if table.notes else "no proxies found")
-    click.echo(render(table, output), nl=False)
+    click.echo(render(table, output, show_secrets=show_secrets), nl=False)

@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from meshlens.cli.app import AliasedGroup, handle_errors, resolve_input
+from meshlens.cli.app import AliasedGroup, handle_errors, resolve_input, show_secrets_option
 from meshlens.cli.view_options import filter_option
 from meshlens.errors import UsageError
 from meshlens.views.registry import ZTUNNEL, listed
@@ -92,7 +92,7 @@ def _view_command(spec: ViewSpec) -> click.Command:
 
     @handle_errors
     def run(arguments: tuple[str, ...], file: str | None, output: str, ztunnel: str | None, node: str | None,
-            namespace: str | None, **filters: Any) -> None:
+            namespace: str | None, show_secrets: bool, **filters: Any) -> None:
         from meshlens.views.ztunnel import render
         from meshlens.views.ztunnel import ztunnel_config as build
 
@@ -101,7 +101,7 @@ def _view_command(spec: ViewSpec) -> click.Command:
                       **{k: v for k, v in filters.items() if v is not None and v is not False})
         for note in table.notes:
             click.echo(f"meshlens: {note}", err=True)
-        click.echo(render(table, output), nl=False)
+        click.echo(render(table, output, show_secrets=show_secrets), nl=False)
 
     run.__doc__ = spec.help
     command: Callable[..., Any] = run
@@ -113,6 +113,7 @@ def _view_command(spec: ViewSpec) -> click.Command:
         click.option("-o", "--output", type=click.Choice(["short", "json", "yaml"]), default="short",
                      show_default=True, help="istioctl's output format"),
         click.option("--ztunnel", metavar="NAME", help="which ztunnel of an archive holding several"),
+        show_secrets_option,
         click.option("--node", metavar="NODE", help="the ztunnel running on this node"),
         click.option("-n", "--namespace", metavar="NS", help="namespace of a POD given without one"),
     ]

@@ -80,6 +80,17 @@ class EnvoyProxy:
     # by the layer that declares it (see meshlens.models.derived); never part of equality or repr.
     derived: DerivedFacts = field(default_factory=DerivedFacts, repr=False, compare=False)
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Unpickled (e.g. from a worker process): re-attach the resources for bulk validation."""
+        import weakref
+
+        from meshlens.models.envoy.resources import owner_resources
+
+        self.__dict__.update(state)
+        owner = weakref.ref(self)
+        for resource in owner_resources(self):
+            resource.attach(owner)
+
     # --- companion captures ---------------------------------------------------------------------
     def capture(self, slot: str) -> Any:
         """The companion capture loaded into ``slot`` (``clusters``, ``memory``, ...), or None."""

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from meshlens.errors import UsageError
+from meshlens.models.redaction import redact_text
 from meshlens.render import junit, report_json, sarif
 from meshlens.results import Report, report_text
 
@@ -33,4 +34,5 @@ def render(report: Report, fmt: str = "text", **options: Any) -> str:
         reporter = REPORTERS[fmt]
     except KeyError:
         raise UsageError(f"unknown format {fmt!r}: one of {', '.join(REPORTERS)}") from None
-    return reporter(report, **options) if fmt == "text" else reporter(report)
+    text = reporter(report, **options) if fmt == "text" else reporter(report)
+    return redact_text(text)  # the last net: findings are redacted where they are made

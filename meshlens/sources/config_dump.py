@@ -9,6 +9,7 @@ spelling.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from pydantic import ValidationError
@@ -80,6 +81,7 @@ class Walker:
         self.builder = builder
         self.proxy = proxy
         self.partial = False
+        self.owner = weakref.ref(proxy)  # resources validate in bulk through it (models/envoy/resources.py)
 
     # --- helpers ----------------------------------------------------------------------------
     def finding(self, code: str, severity: Severity, message: str, path: str, kind: str | None = None,
@@ -90,6 +92,7 @@ class Walker:
 
     def _add(self, bucket: list[Any], res: Resource[Any]) -> None:
         bucket.append(res)
+        res.attach(self.owner)
         if res.state == "rejected":
             details = res.error.details if res.error else ""
             self.finding(ML0004_REJECTED, Severity.ERROR,

@@ -223,12 +223,75 @@ def malformed_cluster_status(root: Path) -> list[Doc]:
     return [("config_dump.json", dump), ("clusters.json", clusters)]
 
 
+# ------------------------------------------------------------------------------------- ztunnel logs
+def _sample_dump(capacity: dict[str, int] | None = None, unhealthy: tuple[str, ...] = (),
+                 extra: str | None = None) -> dict[str, Any]:
+    """samples/ztunnel/config_dump.json with ``reviews`` served directly (its waypoint removed)."""
+    doc = orjson.loads((REPO / "samples" / "ztunnel" / "config_dump.json").read_bytes())
+    svc = next(s for s in doc["services"] if s["name"] == "reviews")
+    svc.pop("waypoint", None)
+    svc["loadBalancer"] = {"healthPolicy": "AllowAll", "mode": "Standard", "routingPreferences": []}
+    for w in doc["workloads"]:
+        if w["name"] in (capacity or {}):
+            w["capacity"] = (capacity or {})[w["name"]]
+        if w["name"] in unhealthy:
+            w["status"] = "Unhealthy"
+            svc["endpoints"][w["uid"]]["status"] = "Unhealthy"
+    if extra:
+        new = copy.deepcopy(next(w for w in doc["workloads"] if w["name"].startswith("reviews-v1")))
+        new.update(name=extra, uid=f"Kubernetes//Pod/bookinfo/{extra}", workloadIps=["10.244.1.99"])
+        doc["workloads"].append(new)
+        svc["endpoints"][new["uid"]] = {"workloadUid": new["uid"], "port": {"9080": 9080}, "status": "Healthy"}
+    return doc
+
+
+def _log(lines: list[str]) -> str:
+    """The lines as ``kubectl logs --prefix`` prints them for the ztunnel ``ztunnel-test``."""
+    return "".join(f"[pod/ztunnel-test/istio-proxy] {line}\n" for line in lines)
+
+
+def logs_balanced(root: Path) -> list[Doc]:
+    """400 connections spread at random 2:1:1 over reviews v1/v2/v3, whose capacities are 2, 1, 1."""
+    from tests.ztunnel_loggen import BACKENDS, scenario
+
+    lines, _ = scenario(400, seed=11, weights=(2, 1, 1))
+    return [("ztunnel.log", _log(lines)), ("dump.json", _sample_dump(capacity={BACKENDS[0][0]: 2}))]
+
+
+def logs_skewed(root: Path) -> list[Doc]:
+    """400 connections spread 8:1:1 over reviews v1/v2/v3 of equal capacity."""
+    from tests.ztunnel_loggen import scenario
+
+    lines, _ = scenario(400, seed=11, weights=(8, 1, 1))
+    return [("ztunnel.log", _log(lines)), ("dump.json", _sample_dump())]
+
+
+def logs_unhealthy_and_idle(root: Path) -> list[Doc]:
+    """300 connections over v1/v2/v3 while the dump says v3 is Unhealthy and has an idle v4."""
+    from tests.ztunnel_loggen import BACKENDS, scenario
+
+    lines, _ = scenario(300, seed=5)
+    dump = _sample_dump(unhealthy=(BACKENDS[2][0],), extra="reviews-v4-1a2b3c4d5e-zzzzz")
+    return [("ztunnel.log", _log(lines)), ("dump.json", dump)]
+
+
+def logs_plaintext_outbound(root: Path) -> list[Doc]:
+    """60 connections to reviews, the last 20 in plain TCP (no dst.hbone_addr, dst.addr the app port)."""
+    from tests.ztunnel_loggen import BACKENDS, CLIENT, T0, access_line
+
+    lines = [access_line(T0.replace(second=i % 60, microsecond=i), direction="outbound", src=CLIENT,
+                         src_port=40000 + i, dst_workload=BACKENDS[i % 3][0], dst_ip=BACKENDS[i % 3][1],
+                         hbone=i < 40) for i in range(60)]
+    return [("ztunnel.log", _log(lines)), ("dump.json", _sample_dump())]
+
+
 BUILDERS: dict[str, Callable[[Path], list[Doc]]] = {
     f.__name__: f for f in (
         reviews_v2_trusts_other_root, kube_dns_cluster_removed, registry_only_without_ratings, catch_all_first,
         duplicated_domain, ztunnel_workload_removed, ztunnel_service_staged, ztunnel_waypoint_service_removed,
         sample_service_removed, ztunnel_certs_available, unknown_section, duplicate_cluster, draining_listener,
-        bad_ztunnel_pem, malformed_cluster_status,
+        bad_ztunnel_pem, malformed_cluster_status, logs_balanced, logs_skewed, logs_unhealthy_and_idle,
+        logs_plaintext_outbound,
     )
 }
 

@@ -99,8 +99,8 @@ class _Rows:
     def __init__(self, table: AccessTable, lo: int | None, hi: int | None) -> None:
         cols: dict[str, Sequence[Any]] = {
             name: getattr(table, name)
-            for name in ("message", "direction", "src_namespace", "src_workload", "src_ip", "dst_service",
-                         "dst_workload", "dst_hbone_addr", "dst_addr", "error", "time_us")
+            for name in ("message", "direction", "src_namespace", "src_workload", "src_ip", "src_identity",
+                         "dst_service", "dst_workload", "dst_hbone_addr", "dst_addr", "error", "time_us")
         }
         self.table = table
         if lo is not None or hi is not None:
@@ -156,6 +156,7 @@ def analyze_logs(source: Any, dump: Any = None, *, service: str | None = None, s
         result.notes.append("the --dump input holds no ztunnel config dump: expected shares are the backends seen")
     rows = [_Rows(log.access, lo, hi) for log in logs]
     _flows(result, rows, index, service)
+    _plaintext_inbound(result, rows, index)
     _errors(result, rows)
     _failovers(result, rows, service)
     _outliers(result, logs, lo, hi)
@@ -209,6 +210,24 @@ def _flows(result: LogAnalysis, tables: list[_Rows], index: DumpIndex | None, wa
         flow.inbound_seen = sum(b.inbound for b in flow.backends)
         _expect(flow, index)
         result.flows.append(flow)
+
+
+def _plaintext_inbound(result: LogAnalysis, tables: list[_Rows], index: DumpIndex | None) -> None:
+    """Inbound connections without ``src.identity`` (a plaintext, non-mesh caller), per destination."""
+    seen: Counter[tuple[Any, ...]] = Counter()
+    for rows in tables:
+        c = rows.cols
+        no_identity = map(operator.is_, c["src_identity"], repeat(None))
+        seen.update(zip(c["direction"], c["message"], no_identity, c["dst_workload"], c["dst_hbone_addr"],
+                        c["dst_addr"], strict=False))
+    per: dict[tuple[str | None, str | None], int] = defaultdict(int)
+    for (direction, message, plaintext, workload, hbone, addr), n in seen.items():
+        if direction == "inbound" and message == _COMPLETE and plaintext:
+            per[(workload, hbone or addr)] += n
+    for (workload, address), n in sorted(per.items(), key=lambda kv: (kv[0][0] or "", kv[0][1] or "")):
+        w = index.workload(workload, address) if index is not None else None
+        result.plaintext_inbound.append({"workload": workload, "address": address, "connections": n,
+                                         "expected_protocol": w.protocol if w is not None else None})
 
 
 def _merge_backends(items: list[Backend]) -> list[Backend]:

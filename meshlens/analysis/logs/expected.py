@@ -23,6 +23,7 @@ class ServiceView:
     expected: list[tuple[Workload, int]]  # eligible endpoints' workloads and their weight
     unhealthy: list[Workload]  # endpoints whose endpoint or workload status is not healthy
     protocol: str | None  # HBONE / TCP / MIXED (via a waypoint: HBONE)
+    waypoint: str | None = None  # the waypoint service the traffic goes through (its pods are the backends)
 
 
 @dataclass
@@ -80,8 +81,25 @@ def _view(svc: Service, ztunnel: Ztunnel) -> ServiceView:
                        protocol=protocol)
 
 
+def _waypoint_service(svc: Service, ztunnel: Ztunnel) -> Service | None:
+    """The service of ``svc``'s waypoint (by ``ns/hostname`` or by VIP), if the dump has it."""
+    if svc.waypoint is None:
+        return None
+    destination = svc.waypoint.parsed
+    if destination.kind == "hostname":
+        return ztunnel.service(destination.raw)
+    for other in ztunnel.services:
+        if destination.raw in other.vips:
+            return other
+    return None
+
+
 def index_dumps(ztunnels: Iterable[Ztunnel]) -> DumpIndex:
-    """Index the dumps (the first ztunnel that has a service or workload wins, ties kept stable)."""
+    """Index the dumps (the first ztunnel that has a service or workload wins, ties kept stable).
+
+    A service with a waypoint is load-balanced over the waypoint's pods (ztunnel sends to the
+    waypoint, ``ztunnel.md`` 3.4): its expected backends are the waypoint service's endpoints.
+    """
     index = DumpIndex()
     for z in ztunnels:
         for w in z.workloads:
@@ -89,6 +107,13 @@ def index_dumps(ztunnels: Iterable[Ztunnel]) -> DumpIndex:
             for ip in w.workload_ips:
                 index.workloads_by_ip.setdefault(ip, w)
         for svc in z.services:
-            if svc.hostname not in index.services or svc.canonical:
-                index.services[svc.hostname] = _view(svc, z)
+            if svc.hostname in index.services and not svc.canonical:
+                continue
+            view = _view(svc, z)
+            waypoint = _waypoint_service(svc, z)
+            if waypoint is not None:
+                via = _view(waypoint, z)
+                view = ServiceView(key=svc.key, hostname=svc.hostname, expected=via.expected,
+                                   unhealthy=via.unhealthy, protocol="HBONE", waypoint=waypoint.key)
+            index.services[svc.hostname] = view
     return index

@@ -1,7 +1,7 @@
 """The result of a ztunnel log analysis: :class:`LogAnalysis` and its parts.
 
 ``LogAnalysis.to_dict()`` is the ``meshlens logs -o json`` document of ``interfaces.md`` (its keys and
-definitions are a contract); a few keys are added beside them (``inputs``, ``notes``, per flow
+definitions are a contract); a few keys are added beside them (``plaintext_inbound``, ``inputs``, ``notes``, per flow
 ``unhealthy_selected`` / ``unknown_selected`` / ``inbound_seen``, per backend ``inbound``).
 """
 
@@ -130,6 +130,7 @@ class LogAnalysis:
     failovers: list[Failover] = field(default_factory=list)
     errors: list[ErrorCount] = field(default_factory=list)
     outlier: list[OutlierTimeline] = field(default_factory=list)
+    plaintext_inbound: list[dict[str, Any]] = field(default_factory=list)  # {workload, address, connections, ...}
     inputs: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     timeline: dict[tuple[str, str], tuple[Sequence[int], Sequence[int]]] = field(default_factory=dict, repr=False)
@@ -143,6 +144,7 @@ class LogAnalysis:
             "failovers": [f.to_dict() for f in self.failovers],
             "errors": [e.to_dict() for e in self.errors],
             "outlier": [o.to_dict() for o in self.outlier],
+            "plaintext_inbound": [dict(p) for p in self.plaintext_inbound],
             "inputs": list(self.inputs), "notes": list(self.notes),
         }
 

@@ -83,3 +83,74 @@ def table_source() -> str:
     """Which ``xds-protos`` release the table was generated from."""
     source: str = orjson.loads(_TABLE.read_bytes())["source"]
     return source
+
+
+@lru_cache(maxsize=1)
+def _sensitive_table() -> dict[str, frozenset[str]]:
+    raw: dict[str, list[str]] = orjson.loads(_TABLE.read_bytes())["sensitive"]
+    out: dict[str, frozenset[str]] = {}
+    for type_name, names in raw.items():
+        msg = message(type_name)
+        spellings = {n for n in names}
+        if msg is not None:
+            spellings |= {msg.by_name[n].json_name for n in names if n in msg.by_name}
+        out[type_name] = frozenset(spellings)
+    return out
+
+
+def sensitive_fields(type_name: str) -> frozenset[str]:
+    """The fields of ``type_name`` Envoy's API marks sensitive (both spellings); Envoy prints them
+    as ``[redacted]``.
+    """
+    return _sensitive_table().get(type_name, frozenset())
+
+
+@lru_cache(maxsize=1)
+def sensitive_by_parent() -> dict[str, frozenset[str]]:
+    """Field name -> the sensitive fields of the message it holds, for trees whose types are unknown.
+
+    ``{"tls_certificates": {"private_key", "password", "pkcs12", ...}, "generic_secret": {"secret",
+    ...}}``: a message with sensitive fields is reached through these fields (both spellings).
+    """
+    holders = _sensitive_table()
+    rules: dict[str, set[str]] = {}
+    for type_name in _raw_table():
+        msg = message(type_name)
+        assert msg is not None
+        for f in msg.fields:
+            if f.kind in ("m", "map") and f.value in holders:
+                for name in (f.name, f.json_name):
+                    rules.setdefault(name, set()).update(holders[f.value])
+    return {k: frozenset(v) for k, v in rules.items()}
+
+
+def sensitive_holders() -> dict[str, frozenset[str]]:
+    """Message type -> its sensitive fields (both spellings), for every type that has some."""
+    return dict(_sensitive_table())
+
+
+@lru_cache(maxsize=1)
+def _reaching() -> frozenset[str]:
+    """Message types whose subtree can hold a sensitive field or an ``Any`` (whose payload can),
+    following message fields but not ``google.protobuf.Struct`` data (no fields of Envoy's API).
+    """
+    holders = set(_sensitive_table())
+    children: dict[str, set[str]] = {}
+    for type_name in _raw_table():
+        msg = message(type_name)
+        assert msg is not None
+        children[type_name] = {f.value for f in msg.fields if f.kind in ("m", "map") and f.value}
+    reach = holders | {ANY}
+    changed = True
+    while changed:
+        changed = False
+        for type_name, kids in children.items():
+            if type_name not in reach and kids & reach:
+                reach.add(type_name)
+                changed = True
+    return frozenset(reach)
+
+
+def may_hold_sensitive(type_name: str) -> bool:
+    """False when no value of ``type_name`` can hold a sensitive field (walks may skip it)."""
+    return type_name in _reaching() or message(type_name) is None

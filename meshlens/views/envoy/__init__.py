@@ -31,10 +31,20 @@ class Rendered:
     table: Table | None = None
 
 
-def render(table: Table, output: str | None = None) -> str:
-    """The text istioctl prints for ``table`` with ``-o output`` (default: the view's default)."""
+def render(table: Table, output: str | None = None, *, show_secrets: bool = False) -> str:
+    """The text istioctl prints for ``table`` with ``-o output`` (default: the view's default).
+
+    Private key material is printed as Envoy's ``[redacted]`` unless ``show_secrets``.
+    """
+    from meshlens.models.redaction import redact_output
+
+    return redact_output(_render(table, output, show_secrets), show_secrets=show_secrets)
+
+
+def _render(table: Table, output: str | None, show_secrets: bool) -> str:
     from meshlens.encoding.gojson import jsonpb_indent, marshal_indent, protojson_indent
     from meshlens.encoding.goyaml import go_yaml
+    from meshlens.models.redaction import redact_tree
 
     style = getattr(table, "json_style", "slice")
     output = output or table.default_output
@@ -42,7 +52,7 @@ def render(table: Table, output: str | None = None) -> str:
         raise UsageError(f"output format {output!r} not supported (choose from: {', '.join(OUTPUTS)})")
     if output == "short":
         return table.text()
-    data = table.raw
+    data = redact_tree(table.raw, show_secrets=show_secrets)
     if output == "yaml":
         # istioctl prints JSONToYAML's text (which ends in a newline) with Println: a blank line follows.
         return go_yaml(data if data is not None else {}) + "\n"
@@ -71,7 +81,7 @@ def select_proxy(snapshot: Snapshot, name: str | None = None) -> EnvoyProxy:
 
 
 def render_view(source: Any, view: str, output: str | None = None, *, proxy: str | None = None,
-                **filters: Any) -> Rendered:
+                show_secrets: bool = False, **filters: Any) -> Rendered:
     """Load ``source``, build proxy-config ``view`` (name or alias) of its proxy and render it.
 
     Args:
@@ -80,6 +90,7 @@ def render_view(source: Any, view: str, output: str | None = None, *, proxy: str
             ``ecds``, ``all`` or one of istioctl's aliases.
         output: ``short``, ``json`` or ``yaml`` (default: the view's declared ``default_output``).
         proxy: which proxy of a multi-proxy capture (node id, ``pod.namespace`` or pod name).
+        show_secrets: print private key material as captured instead of Envoy's ``[redacted]``.
         **filters: the view's istioctl filters (``fqdn=``, ``port=``, ``verbose=``, ``now=`` ...).
 
     Raises:
@@ -93,7 +104,7 @@ def render_view(source: Any, view: str, output: str | None = None, *, proxy: str
         raise UsageError(f"output format {output!r} not supported (choose from: {', '.join(OUTPUTS)})")
     target = select_proxy(as_snapshot(source), proxy)
     table = call_view(spec, target, filters)
-    return Rendered(text=render(table, output), notes=list(table.notes), table=table)
+    return Rendered(text=render(table, output, show_secrets=show_secrets), notes=list(table.notes), table=table)
 
 
 __all__ = ["OUTPUTS", "VIEWS", "EnvoyTable", "Rendered", "render", "render_view", "select_proxy"]

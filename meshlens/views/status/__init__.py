@@ -194,19 +194,24 @@ def proxy_status(source: Any, *, verbosity: int = 0, legacy: bool = False, names
                  padding=PADDING, raw=_response.responses(state, rows), json_indent=4, notes=notes)
 
 
-def render(table: Table, output: str = "table") -> str:
+def render(table: Table, output: str = "table", *, show_secrets: bool = False) -> str:
     """What ``istioctl proxy-status -o <output>`` prints for ``table`` (``table``, ``json``, ``yaml``).
 
     json: each istiod's DiscoveryResponse as jsonpb with a 4-space indent, each followed by a
     newline; yaml: each converted as ``sigs.k8s.io/yaml`` does, followed by a newline, documents
-    separated by ``---`` when there are several.
+    separated by ``---`` when there are several. Private key material is printed as ``[redacted]``
+    unless ``show_secrets``.
     """
+    from meshlens.models.redaction import redact_output, redact_tree
+
     if output == "table":
-        return table.text()
+        return redact_output(table.text(), show_secrets=show_secrets)
+    docs = redact_tree(table.raw or [], show_secrets=show_secrets)
     if output == "json":
-        return "".join(jsonpb_indent(doc, "    ", is_struct=_response.is_struct) + "\n" for doc in table.raw or [])
+        text = "".join(jsonpb_indent(doc, "    ", is_struct=_response.is_struct) + "\n" for doc in docs)
+        return redact_output(text, show_secrets=show_secrets)
     if output == "yaml":
-        return "---\n".join(go_yaml(doc) + "\n" for doc in table.raw or [])
+        return redact_output("---\n".join(go_yaml(doc) + "\n" for doc in docs), show_secrets=show_secrets)
     raise UsageError(f"unknown output {output!r} (choose from: {', '.join(OUTPUTS)})")
 
 

@@ -149,21 +149,25 @@ def ztunnel_config(source: Any, view: str, *, ztunnel: str | None = None, node: 
     return table
 
 
-def render(table: Table, output: str = "short") -> str:
+def render(table: Table, output: str = "short", *, show_secrets: bool = False) -> str:
     """What istioctl prints for ``-o short|json|yaml`` (with its trailing newlines).
 
     ``-o json`` is Go's ``json.MarshalIndent`` of istioctl's structs (4-space indent) and a
     newline; for ``all`` it is the dump itself as ztunnel served it. ``-o yaml`` is
-    ``yaml.JSONToYAML`` of that JSON, plus the newline ``fmt.Fprintln`` adds.
+    ``yaml.JSONToYAML`` of that JSON, plus the newline ``fmt.Fprintln`` adds. Private key
+    material is printed as ``[redacted]`` unless ``show_secrets``.
     """
+    from meshlens.models.redaction import redact_output, redact_tree
+
     if output == "short":
-        return table.text()
+        return redact_output(table.text(), show_secrets=show_secrets)
+    raw = redact_tree(table.raw, show_secrets=show_secrets)
     if output == "json":
         if table.view == "all":
-            return serde_pretty(table.raw) + "\n"
-        return go_json(table.raw, table.json_indent) + "\n"
+            return redact_output(serde_pretty(raw) + "\n", show_secrets=show_secrets)
+        return redact_output(go_json(raw, table.json_indent) + "\n", show_secrets=show_secrets)
     if output == "yaml":
-        return go_yaml(table.raw) + "\n"
+        return redact_output(go_yaml(raw) + "\n", show_secrets=show_secrets)
     raise UsageError(f"output format {output!r} not supported (choose from: {', '.join(OUTPUTS)})")
 
 
