@@ -74,6 +74,15 @@ class MeshTrace(Result, BaseModel):
         return self.source.disposition
 
     @property
+    def reaches_upstream(self) -> bool:
+        """Whether every path followed ends ROUTED or PASSTHROUGH (in the destination's proxy when the walk
+        continued there); with no path followed, the source trace's answer.
+        """
+        if not self.paths:
+            return self.source.reaches_upstream
+        return all(p.disposition in ("ROUTED", "PASSTHROUGH") for p in self.paths)
+
+    @property
     def hops(self) -> list[MeshHop]:
         """One hop list: the first path's (the source's hops when no endpoint was followed)."""
         if self.paths:
