@@ -17,15 +17,9 @@ from meshlens._gc import gc_held
 from meshlens.errors import LoadError, MeshlensError
 from meshlens.models.base import ML0008_UNRECOGNIZED_MEMBER, Severity
 from meshlens.models.snapshot import Snapshot
-<<<<<<< HEAD
 from meshlens.sources import admin, config_dump, envoy_bootstrap
 from meshlens.sources.bounded import MAX_DEPTH, current_limit, parse_size
-from meshlens.sources.builder import SnapshotBuilder
-=======
-from meshlens.sources import admin, bugreport, config_dump, envoy_bootstrap
-from meshlens.sources.bounded import MAX_DEPTH, parse_size
 from meshlens.sources.builder import CaptureLoader, SnapshotBuilder
->>>>>>> main
 from meshlens.sources.read import Document, read_source
 from meshlens.sources.sniff import SYNCZ_KIND, ZTUNNEL_KIND, Deferred, syncz_sniff, ztunnel_sniff
 from meshlens.sources.wds_sniff import ISTIOD_WDS_KIND, istiod_wds_sniff
