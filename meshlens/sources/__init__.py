@@ -135,8 +135,8 @@ def _load(source: Any, max_bytes: int | str | None = None, jobs: int | None = No
     if is_collection:
         from meshlens.sources import parallel
 
-        snapshot = parallel.load_collection(docs, str(origin), jobs=jobs, executor=executor, progress=progress,
-                                            budget=current_limit(limit))
+        snapshot = parallel.load_collection(docs, str(origin), load_document, jobs=jobs, executor=executor,
+                                            progress=progress, budget=current_limit(limit))
         if not snapshot.sources or all(s.kind == "unrecognized" for s in snapshot.sources):
             raise LoadError(f"no capture found in the archive or directory: {EXPECTED}", file=str(origin))
         return snapshot
