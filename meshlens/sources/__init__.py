@@ -36,7 +36,7 @@ LOADERS: tuple[CaptureLoader, ...] = (
     *admin.LOADERS,
 )
 
-__all__ = ["LOADERS", "Document", "SnapshotBuilder", "detect", "load", "load_document"]
+__all__ = ["LOADERS", "Document", "SnapshotBuilder", "detect", "load", "load_document", "require_capture"]
 
 
 def detect(doc: Document) -> CaptureLoader | None:
@@ -60,6 +60,21 @@ def _what_is_it(doc: Document) -> str:
 
 EXPECTED = ("expected an Envoy /config_dump (JSON or YAML), /clusters, /certs, /server_info, "
             "an istiod syncz, a ztunnel /config_dump, a ztunnel log or a bug-report archive")
+
+
+def require_capture(docs: list[Document], is_collection: bool, origin: str) -> None:
+    """Refuse documents that hold no capture (``null``, ``{}``, plain text), as :func:`load` would.
+
+    Commands that read raw documents (``query``) use this so they answer the same inputs the same way.
+
+    Raises:
+        LoadError: no document is a capture meshlens knows.
+    """
+    if any(doc.syntax != "unreadable" and detect(doc) is not None for doc in docs):
+        return
+    if is_collection or not docs:
+        raise LoadError(f"no capture found in the archive or directory: {EXPECTED}", file=origin)
+    raise docs[0].error(f"{_what_is_it(docs[0])}: {EXPECTED}")
 
 
 def load_document(doc: Document, builder: SnapshotBuilder, *, strict: bool) -> str | None:
