@@ -14,10 +14,10 @@ from typing import Any
 
 from meshlens._gc import gc_held
 from meshlens.errors import LoadError, MeshlensError
-from meshlens.models.base import ML0008_UNRECOGNIZED_MEMBER, Severity
+from meshlens.models.base import MAX_DEPTH, ML0008_UNRECOGNIZED_MEMBER, Severity, too_deep
 from meshlens.models.snapshot import Snapshot
 from meshlens.sources import admin, bugreport, config_dump, envoy_bootstrap
-from meshlens.sources.bounded import MAX_DEPTH, parse_size
+from meshlens.sources.bounded import parse_size
 from meshlens.sources.builder import CaptureLoader, SnapshotBuilder
 from meshlens.sources.read import Document, read_source
 from meshlens.sources.sniff import SYNCZ_KIND, ZTUNNEL_KIND, Deferred, syncz_sniff, ztunnel_sniff
@@ -109,7 +109,15 @@ def load_document(doc: Document, builder: SnapshotBuilder, *, strict: bool) -> s
 
 
 def _load_guarded(loader: CaptureLoader, doc: Document, builder: SnapshotBuilder) -> None:
-    """Run one loader; a walk that exhausts the stack on hostile nesting becomes a located LoadError."""
+    """Run one loader; nesting beyond MAX_DEPTH (or a walk that exhausts the stack) is a located LoadError.
+
+    Config dumps, the large documents, are bounded per resource (when a resource is validated) and
+    for their bootstrap; every other capture kind is small and bounded whole here.
+    """
+    if loader is not config_dump and isinstance(doc.data, (dict, list)):
+        deep = too_deep(doc.data)
+        if deep is not None:
+            raise doc.error(f"nested deeper than {MAX_DEPTH} levels", json_path="$" + deep)
     try:
         loader.load(doc, builder)
     except RecursionError:
