@@ -10,12 +10,13 @@ collector was held is collected by the next ordinary collection.
 
 Settling: everything built while the collector was held sits in the youngest generation, so the first
 allocation after re-enabling it traverses the whole build anyway, a later middle-generation collection
-traverses it again, and a full one a third time (CPython runs a full collection once the objects
-promoted since the last one exceed a quarter of the old generation, which is small in a fresh process).
-When the block built more than :data:`SETTLE_AFTER` objects, :func:`gc_held` runs one full collection
-on the way out instead: one traversal in place of three, at a known point (the end of a load), and
-afterwards the capture counts in the old generation, so that later work (traces, checks) only sees
-young-generation collections of its own objects.
+traverses it again, and a full one a third time. When the block built more than :data:`SETTLE_AFTER`
+objects, :func:`gc_held` settles them on the way out with one explicit pass instead, choosing it the
+way CPython chooses its own: a full collection when the build grew the long-lived heap by more than a
+quarter (as after loading a capture into a fresh process: later traces and checks then find it old and
+run no full pass), else a middle-generation one (it traverses only the new objects; CPython runs its
+full pass when enough of them have accumulated). Full passes thus happen after geometric growth only:
+validating the 20 proxies of an archive one by one costs a few, not one per proxy over the whole heap.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from contextlib import contextmanager
 __all__ = ["SETTLE_AFTER", "gc_held"]
 
 SETTLE_AFTER = 100_000  # container objects built under the held collector before settling pays off
+_long_lived = 0  # the old generation's size after our last full pass, plus what was settled since
 
 
 @contextmanager
@@ -43,6 +45,17 @@ def gc_held(*, settle: bool = True) -> Iterator[None]:
         yield
     finally:
         if was_enabled:
-            if settle and gc.get_count()[0] > SETTLE_AFTER:
-                gc.collect()
+            built = gc.get_count()[0]
+            if settle and built > SETTLE_AFTER:
+                _settle(built)
             gc.enable()
+
+
+def _settle(built: int) -> None:
+    global _long_lived
+    if built > _long_lived // 4:
+        gc.collect()
+        _long_lived = len(gc.get_objects(generation=2))
+    else:
+        gc.collect(1)
+        _long_lived += built

@@ -6,7 +6,8 @@ from meshlens.checks import ALL_CHECKS
 from meshlens.checks.base import AREAS
 
 # code's area digit -> the module under meshlens/checks/ that holds its checks
-MODULES = {"0": "load", "1": "certs", "2": "listeners", "3": "routes", "4": "clusters", "5": "drift", "6": "ztunnel"}
+MODULES = {"0": "load", "1": "certs", "2": "listeners", "3": "routes", "4": "clusters", "5": "drift", "6": "ztunnel",
+           "7": "logs"}
 
 
 def test_every_area_has_its_module() -> None:

@@ -84,3 +84,4 @@ def test_an_unpickled_proxy_validates_in_bulk_again() -> None:
     proxy = pickle.loads(pickle.dumps(meshlens.load(raw))).proxy()
     proxy.clusters[0].config  # noqa: B018
     assert all(r._model is not None for r in proxy.clusters)  # one access typed them all
+    assert all(r._model is None for r in proxy.route_configs)  # and only that kind

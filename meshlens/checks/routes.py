@@ -181,13 +181,6 @@ class UnreachableRoute(Check):
 SAME_VHOST = "an earlier entry of the same virtual host"
 
 
-def _first_index(vh: dict[str, Any], domain: Any) -> int:
-    """Index of the first domain of ``vh`` equal to ``domain`` (without case)."""
-    key = domain.lower() if isinstance(domain, str) else domain
-    return next(i for i, d in enumerate(vh.get("domains") or ())
-                if (d.lower() if isinstance(d, str) else d) == key)
-
-
 class DuplicateDomain(Check):
     """Two virtual hosts of one route configuration claim the same domain.
 
@@ -228,12 +221,15 @@ class DuplicateDomain(Check):
                     vname = str(vh.get("name", "")) or f"#{v}"
                     subj = Subject(pname, "virtual_host", f"{entry.name}/{vname}")
                     examined.append(subj)
+                    mine: set[str] = set()  # this virtual host's domains so far: one pass, no rescans
                     for d, domain in enumerate(vh.get("domains") or ()):
                         # Envoy keeps one set of (lowercased) domains per route configuration: a
                         # domain listed twice in one virtual host is rejected as well.
-                        first_v, first = owner.setdefault(domain.lower() if isinstance(domain, str) else str(domain),
-                                                          (v, vname))
-                        if (first_v, first) != (v, vname) or d != _first_index(vh, domain):
+                        key = domain.lower() if isinstance(domain, str) else str(domain)
+                        first_v, first = owner.setdefault(key, (v, vname))
+                        repeated = key in mine
+                        mine.add(key)
+                        if (first_v, first) != (v, vname) or repeated:
                             by = SAME_VHOST if first_v == v else first
                             yield self.finding(subj, entry.location.child(f".virtual_hosts[{v}].domains[{d}]"),
                                                domain=str(domain), vhost=vname, first=by, route_config=entry.name)

@@ -13,7 +13,7 @@ from datetime import datetime
 from functools import cached_property, lru_cache
 from typing import Any
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 
 from meshlens.models.base import Location, MeshModel
 from meshlens.models.envoy.core import Address, Locality
@@ -119,7 +119,7 @@ class HostStatus(MeshModel):
     """One upstream host of a cluster, as ``/clusters`` reports it at capture time."""
 
     address: Address
-    stats: dict[str, int] = {}  # cx_total, rq_error, cx_active, ... (absent in JSON = 0)
+    stats: dict[str, int] = Field(default_factory=dict)  # cx_total, rq_error, cx_active, ... (absent in JSON = 0)
     health_status: HealthStatus = HealthStatus()
     weight: int = 0
     hostname: str = ""
@@ -293,8 +293,8 @@ class ServerInfo(MeshModel):
     uptime_current_epoch: str | None = None
     uptime_all_epochs: str | None = None
     hot_restart_version: str = ""
-    command_line_options: dict[str, Any] = {}
-    node: dict[str, Any] = {}  # raw: mostly the ~500 ``extensions``
+    command_line_options: dict[str, Any] = Field(default_factory=dict)
+    node: dict[str, Any] = Field(default_factory=dict)  # raw: mostly the ~500 ``extensions``
 
     @property
     def node_id(self) -> str | None:
@@ -471,7 +471,7 @@ class RuntimeEntry(MeshModel):
 class Runtime(MeshModel):
     """``/runtime``: runtime keys with their final value and value per layer."""
 
-    entries: dict[str, RuntimeEntry] = {}
+    entries: dict[str, RuntimeEntry] = Field(default_factory=dict)
     layers: tuple[str, ...] = ()
 
     def get(self, key: str) -> str | None:
@@ -482,7 +482,7 @@ class Runtime(MeshModel):
 class LogLevels(MeshModel):
     """``/logging``: the level of each Envoy logger (``active loggers:`` list)."""
 
-    levels: dict[str, str] = {}
+    levels: dict[str, str] = Field(default_factory=dict)
 
     @classmethod
     def from_text(cls, text: str) -> LogLevels:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import Field
+
 from meshlens.models.base import MeshModel
 from meshlens.models.envoy.core import Locality
 
@@ -23,7 +25,7 @@ class BuildVersion(MeshModel):
     """Envoy's ``config.core.v3.BuildVersion``: version and build metadata."""
 
     version: SemanticVersion | None = None
-    metadata: dict[str, Any] = {}
+    metadata: dict[str, Any] = Field(default_factory=dict)
 
 
 class Node(MeshModel):
@@ -31,13 +33,13 @@ class Node(MeshModel):
 
     id: str = ""
     cluster: str = ""
-    metadata: dict[str, Any] = {}
+    metadata: dict[str, Any] = Field(default_factory=dict)
     locality: Locality | None = None
     user_agent_name: str | None = None
     user_agent_version: str | None = None
     user_agent_build_version: BuildVersion | None = None
-    extensions: list[dict[str, Any]] = []
-    client_features: list[str] = []
+    extensions: list[dict[str, Any]] = Field(default_factory=list)
+    client_features: list[str] = Field(default_factory=list)
 
     @property
     def istio_version(self) -> str | None:
@@ -74,8 +76,8 @@ class Bootstrap(MeshModel):
     """Envoy's ``config.bootstrap.v3.Bootstrap`` (the fields meshlens reads; the rest stays in ``raw``)."""
 
     node: Node | None = None
-    static_resources: dict[str, Any] = {}
-    dynamic_resources: dict[str, Any] = {}
+    static_resources: dict[str, Any] = Field(default_factory=dict)
+    dynamic_resources: dict[str, Any] = Field(default_factory=dict)
     admin: dict[str, Any] | None = None
     cluster_manager: dict[str, Any] | None = None
     stats_config: dict[str, Any] | None = None

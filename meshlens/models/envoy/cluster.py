@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import Field
+
 from meshlens.models.base import MeshModel
 from meshlens.models.duration import Duration
 from meshlens.models.envoy.core import Address, ConfigSource, Locality, Metadata, TransportSocket
@@ -15,7 +17,7 @@ class LbEndpointDetail(MeshModel):
     address: Address | None = None
     hostname: str | None = None
     health_check_config: dict[str, Any] | None = None
-    additional_addresses: list[dict[str, Any]] = []
+    additional_addresses: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class LbEndpoint(MeshModel):
@@ -36,7 +38,7 @@ class LocalityLbEndpoints(MeshModel):
     """Envoy's ``config.endpoint.v3.LocalityLbEndpoints``: endpoints of one locality and priority."""
 
     locality: Locality | None = None
-    lb_endpoints: list[LbEndpoint] = []
+    lb_endpoints: list[LbEndpoint] = Field(default_factory=list)
     load_balancing_weight: int | None = None
     priority: int = 0
 
@@ -45,8 +47,8 @@ class ClusterLoadAssignment(MeshModel):
     """Envoy's ``config.endpoint.v3.ClusterLoadAssignment``: a cluster's endpoints (EDS or inline)."""
 
     cluster_name: str = ""
-    endpoints: list[LocalityLbEndpoints] = []
-    named_endpoints: dict[str, Any] = {}
+    endpoints: list[LocalityLbEndpoints] = Field(default_factory=list)
+    named_endpoints: dict[str, Any] = Field(default_factory=dict)
     policy: dict[str, Any] | None = None
 
     @property
@@ -72,7 +74,7 @@ class TransportSocketMatch(MeshModel):
     """Envoy's ``Cluster.TransportSocketMatch``: a transport socket chosen by endpoint metadata."""
 
     name: str = ""
-    match: dict[str, Any] = {}
+    match: dict[str, Any] = Field(default_factory=dict)
     transport_socket: TransportSocket | None = None
 
 
@@ -100,18 +102,18 @@ class Cluster(MeshModel):
     connect_timeout: Duration | None = None
     lb_policy: str | None = None
     load_assignment: ClusterLoadAssignment | None = None
-    health_checks: list[dict[str, Any]] = []
+    health_checks: list[dict[str, Any]] = Field(default_factory=list)
     circuit_breakers: dict[str, Any] | None = None
     outlier_detection: OutlierDetection | None = None
     transport_socket: TransportSocket | None = None
-    transport_socket_matches: list[TransportSocketMatch] = []
+    transport_socket_matches: list[TransportSocketMatch] = Field(default_factory=list)
     metadata: Metadata | None = None
     common_lb_config: dict[str, Any] | None = None
     lb_subset_config: dict[str, Any] | None = None
-    typed_extension_protocol_options: dict[str, Any] = {}
+    typed_extension_protocol_options: dict[str, Any] = Field(default_factory=dict)
     dns_lookup_family: str | None = None
     upstream_connection_options: dict[str, Any] | None = None
-    filters: list[dict[str, Any]] = []
+    filters: list[dict[str, Any]] = Field(default_factory=list)
 
     @property
     def discovery_type(self) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import Field
+
 from meshlens.models.base import MeshModel
 from meshlens.models.duration import Duration
 
@@ -84,8 +86,8 @@ class Locality(MeshModel):
 class Metadata(MeshModel):
     """``filter_metadata`` (Struct per filter) and ``typed_filter_metadata`` (Any per filter)."""
 
-    filter_metadata: dict[str, dict[str, Any]] = {}
-    typed_filter_metadata: dict[str, dict[str, Any]] = {}
+    filter_metadata: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    typed_filter_metadata: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
     @property
     def istio(self) -> dict[str, Any]:

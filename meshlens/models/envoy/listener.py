@@ -54,7 +54,7 @@ class HttpConnectionManager(MeshModel):
     rds: Rds | None = None
     route_config: RouteConfiguration | None = None
     scoped_routes: dict[str, Any] | None = None
-    http_filters: list[HttpFilter] = []
+    http_filters: list[HttpFilter] = Field(default_factory=list)
     server_name: str | None = None
     use_remote_address: bool | None = None
     normalize_path: bool | None = None
@@ -62,8 +62,8 @@ class HttpConnectionManager(MeshModel):
     path_with_escaped_slashes_action: str | None = None
     strip_matching_host_port: bool | None = None
     strip_any_host_port: bool | None = None
-    upgrade_configs: list[dict[str, Any]] = []
-    access_log: list[dict[str, Any]] = []
+    upgrade_configs: list[dict[str, Any]] = Field(default_factory=list)
+    access_log: list[dict[str, Any]] = Field(default_factory=list)
 
     @property
     def route_config_name(self) -> str | None:
@@ -82,7 +82,7 @@ class TcpProxy(MeshModel):
     cluster: str | None = None
     weighted_clusters: WeightedCluster | None = None
     idle_timeout: Duration | None = None
-    access_log: list[dict[str, Any]] = []
+    access_log: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class UnknownTypedConfig(MeshModel):
@@ -129,16 +129,16 @@ class FilterChainMatch(MeshModel):
     """Envoy's ``config.listener.v3.FilterChainMatch``: the criteria that select a filter chain."""
 
     destination_port: int | None = None
-    prefix_ranges: list[CidrRange] = []
+    prefix_ranges: list[CidrRange] = Field(default_factory=list)
     address_suffix: str | None = None
     suffix_len: int | None = None
-    direct_source_prefix_ranges: list[CidrRange] = []
+    direct_source_prefix_ranges: list[CidrRange] = Field(default_factory=list)
     source_type: str = "ANY"
-    source_prefix_ranges: list[CidrRange] = []
-    source_ports: list[int] = []
-    server_names: list[str] = []
+    source_prefix_ranges: list[CidrRange] = Field(default_factory=list)
+    source_ports: list[int] = Field(default_factory=list)
+    server_names: list[str] = Field(default_factory=list)
     transport_protocol: str = ""
-    application_protocols: list[str] = []
+    application_protocols: list[str] = Field(default_factory=list)
 
 
 class FilterChain(MeshModel):
@@ -146,7 +146,7 @@ class FilterChain(MeshModel):
 
     name: str = ""
     filter_chain_match: FilterChainMatch | None = None
-    filters: list[Filter] = []
+    filters: list[Filter] = Field(default_factory=list)
     transport_socket: TransportSocket | None = None
     metadata: Metadata | None = None
     transport_socket_connect_timeout: Duration | None = None
@@ -178,12 +178,12 @@ class Listener(MeshModel):
 
     name: str = ""
     address: Address | None = None
-    additional_addresses: list[dict[str, Any]] = []
+    additional_addresses: list[dict[str, Any]] = Field(default_factory=list)
     stat_prefix: str | None = None
-    filter_chains: list[FilterChain] = []
+    filter_chains: list[FilterChain] = Field(default_factory=list)
     default_filter_chain: FilterChain | None = None
     filter_chain_matcher: dict[str, Any] | None = None  # xds matcher tree, walked by trace
-    listener_filters: list[ListenerFilter] = []
+    listener_filters: list[ListenerFilter] = Field(default_factory=list)
     listener_filters_timeout: Duration | None = None
     continue_on_listener_filters_timeout: bool | None = None
     use_original_dst: bool | None = None
@@ -191,7 +191,7 @@ class Listener(MeshModel):
     traffic_direction: str | None = None
     internal_listener: dict[str, Any] | None = None
     metadata: Metadata | None = None
-    access_log: list[dict[str, Any]] = []
+    access_log: list[dict[str, Any]] = Field(default_factory=list)
 
     @property
     def ip(self) -> str | None:

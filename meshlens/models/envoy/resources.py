@@ -8,7 +8,8 @@ pydantic traceback.
 
 Validation is done in bulk: the first ``.config`` asked of a resource that knows its proxy (the
 config-dump loader tells it, through a weak reference, so no reference cycle is made) validates
-every resource of that proxy at once with the cyclic GC held (:func:`validate_all`). Validating them
+every resource of that kind of that proxy at once (all its clusters, say) with the cyclic GC held
+(:func:`validate_all`). Validating them
 one by one with the collector running re-traversed the whole capture on every full collection the
 growing heap triggered (a "GC storm": 80% of the time of typing an n5000 dump); in bulk there is one
 settling pass at the end, and later work (10,000 traces) finds the typed models already old.
@@ -81,6 +82,7 @@ class Resource(Generic[M]):
     """
 
     KIND: ClassVar[str] = "resource"
+    BUCKET: ClassVar[str] = ""  # the proxy's list of this kind (``clusters``): validated together
     XDS: ClassVar[str] = ""
     MODEL: ClassVar[type[MeshModel]]
 
@@ -143,7 +145,7 @@ class Resource(Generic[M]):
             if self._failure is None:
                 owner = self._owner() if self._owner is not None else None
                 if owner is not None:
-                    validate_all(owner_resources(owner))
+                    validate_all(getattr(owner, self.BUCKET, None) or (self,))
                 else:
                     with gc_held(settle=False):
                         self._validate_now()
@@ -218,6 +220,7 @@ class ListenerResource(Resource[Listener]):
     """A listener of the capture (static, active, warming, draining or rejected) with its typed config."""
 
     KIND = "listener"
+    BUCKET = "listeners"
     XDS = "LDS"
     MODEL = Listener
     __slots__ = ()
@@ -237,6 +240,7 @@ class ClusterResource(Resource[Cluster]):
     """A cluster of the capture (static, active, warming or rejected) with its typed config."""
 
     KIND = "cluster"
+    BUCKET = "clusters"
     XDS = "CDS"
     MODEL = Cluster
     __slots__ = ()
@@ -264,6 +268,7 @@ class RouteConfigResource(Resource[RouteConfiguration]):
     """A route configuration of the capture (static or dynamic) with its typed config."""
 
     KIND = "route_config"
+    BUCKET = "route_configs"
     XDS = "RDS"
     MODEL = RouteConfiguration
     __slots__ = ()
@@ -282,6 +287,7 @@ class EndpointResource(Resource[ClusterLoadAssignment]):
     """One ClusterLoadAssignment (``cluster_name`` and its localities' ``lb_endpoints``)."""
 
     KIND = "endpoint"
+    BUCKET = "endpoints"
     XDS = "EDS"
     MODEL = ClusterLoadAssignment
     __slots__ = ()
@@ -303,6 +309,7 @@ class SecretResource(Resource[Secret]):
     """An SDS secret of the capture with its typed config and parsed certificates."""
 
     KIND = "secret"
+    BUCKET = "secrets"
     XDS = "SDS"
     MODEL = Secret
     __slots__ = ("_certs", "_cert_error")
@@ -342,6 +349,7 @@ class EcdsResource(Resource[TypedExtensionConfig]):
     """An extension config delivered by ECDS (typed config by ``@type``)."""
 
     KIND = "ecds"
+    BUCKET = "ecds"
     XDS = "ECDS"
     MODEL = TypedExtensionConfig
     __slots__ = ()

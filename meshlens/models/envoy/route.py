@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import Field
+
 from meshlens.models.base import MeshModel
 from meshlens.models.duration import Duration
 from meshlens.models.envoy.core import DataSource, Metadata, RegexMatcher, StringMatcher
@@ -40,10 +42,10 @@ class HeaderMutations(MeshModel):
     declares (``request_headers_to_add`` ... ``response_headers_to_remove``).
     """
 
-    request_headers_to_add: list[HeaderValueOption] = []
-    request_headers_to_remove: list[str] = []
-    response_headers_to_add: list[HeaderValueOption] = []
-    response_headers_to_remove: list[str] = []
+    request_headers_to_add: list[HeaderValueOption] = Field(default_factory=list)
+    request_headers_to_remove: list[str] = Field(default_factory=list)
+    response_headers_to_add: list[HeaderValueOption] = Field(default_factory=list)
+    response_headers_to_remove: list[str] = Field(default_factory=list)
 
 
 class Int64Range(MeshModel):
@@ -80,7 +82,7 @@ class QueryParameterMatcher(MeshModel):
 class RuntimeFractionalPercent(MeshModel):
     """Envoy's ``config.core.v3.RuntimeFractionalPercent``: a default percentage and its runtime key."""
 
-    default_value: dict[str, Any] = {}
+    default_value: dict[str, Any] = Field(default_factory=dict)
     runtime_key: str = ""
 
 
@@ -95,11 +97,11 @@ class RouteMatch(MeshModel):
     path_match_policy: dict[str, Any] | None = None
     case_sensitive: bool | None = None
     runtime_fraction: RuntimeFractionalPercent | None = None
-    headers: list[HeaderMatcher] = []
-    query_parameters: list[QueryParameterMatcher] = []
+    headers: list[HeaderMatcher] = Field(default_factory=list)
+    query_parameters: list[QueryParameterMatcher] = Field(default_factory=list)
     grpc: dict[str, Any] | None = None
     tls_context: dict[str, Any] | None = None
-    dynamic_metadata: list[dict[str, Any]] = []
+    dynamic_metadata: list[dict[str, Any]] = Field(default_factory=list)
 
     @property
     def path_kind(self) -> str:
@@ -123,7 +125,7 @@ class ClusterWeight(HeaderMutations):
 class WeightedCluster(MeshModel):
     """Envoy's ``config.route.v3.WeightedCluster``: clusters with weights."""
 
-    clusters: list[ClusterWeight] = []
+    clusters: list[ClusterWeight] = Field(default_factory=list)
     total_weight: int | None = None
     runtime_key_prefix: str | None = None
     header_name: str | None = None
@@ -149,8 +151,8 @@ class RouteAction(MeshModel):
     path_rewrite_policy: dict[str, Any] | None = None
     retry_policy: dict[str, Any] | None = None
     max_stream_duration: dict[str, Any] | None = None
-    hash_policy: list[dict[str, Any]] = []
-    request_mirror_policies: list[dict[str, Any]] = []
+    hash_policy: list[dict[str, Any]] = Field(default_factory=list)
+    request_mirror_policies: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class RedirectAction(MeshModel):
@@ -204,7 +206,7 @@ class Route(HeaderMutations):
     filter_action: dict[str, Any] | None = None
     metadata: Metadata | None = None
     decorator: Decorator | None = None
-    typed_per_filter_config: dict[str, Any] = {}
+    typed_per_filter_config: dict[str, Any] = Field(default_factory=dict)
 
     @property
     def action_kind(self) -> str:
@@ -223,20 +225,20 @@ class VirtualCluster(MeshModel):
     """``config.route.v3.VirtualCluster``: requests whose headers all match are counted under ``name``."""
 
     name: str = ""
-    headers: list[HeaderMatcher] = []
+    headers: list[HeaderMatcher] = Field(default_factory=list)
 
 
 class VirtualHost(HeaderMutations):
     """Envoy's ``config.route.v3.VirtualHost``: domains and their routes, in order."""
 
     name: str = ""
-    domains: list[str] = []
-    routes: list[Route] = []
-    virtual_clusters: list[VirtualCluster] = []
+    domains: list[str] = Field(default_factory=list)
+    routes: list[Route] = Field(default_factory=list)
+    virtual_clusters: list[VirtualCluster] = Field(default_factory=list)
     require_tls: str | None = None
     include_request_attempt_count: bool | None = None
     retry_policy: dict[str, Any] | None = None
-    typed_per_filter_config: dict[str, Any] = {}
+    typed_per_filter_config: dict[str, Any] = Field(default_factory=dict)
     metadata: Metadata | None = None
 
 
@@ -244,9 +246,9 @@ class RouteConfiguration(HeaderMutations):
     """Envoy's ``config.route.v3.RouteConfiguration``: virtual hosts and options."""
 
     name: str = ""
-    virtual_hosts: list[VirtualHost] = []
+    virtual_hosts: list[VirtualHost] = Field(default_factory=list)
     validate_clusters: bool | None = None
     ignore_port_in_host_matching: bool = False
     most_specific_header_mutations_wins: bool | None = None
     vhds: dict[str, Any] | None = None
-    internal_only_headers: list[str] = []
+    internal_only_headers: list[str] = Field(default_factory=list)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import Field
+
 from meshlens.models.base import MeshModel
 from meshlens.models.certs import Certificate, decode_certificates
 from meshlens.models.envoy.core import DataSource, TypedExtensionConfig
@@ -24,8 +26,8 @@ class ValidationContext(MeshModel):
 
     trusted_ca: DataSource | None = None
     custom_validator_config: TypedExtensionConfig | None = None
-    match_subject_alt_names: list[dict[str, Any]] = []
-    match_typed_subject_alt_names: list[dict[str, Any]] = []
+    match_subject_alt_names: list[dict[str, Any]] = Field(default_factory=list)
+    match_typed_subject_alt_names: list[dict[str, Any]] = Field(default_factory=list)
     crl: DataSource | None = None
 
 
