@@ -15,16 +15,25 @@ namespace tool it needs (iptables) is missing.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from envoy_lab import configs, lab
-from envoy_lab.compare import compare, describe, envoy_summary, trace_kwargs
+from envoy_lab.compare import (
+    backend_view,
+    compare,
+    describe,
+    envoy_summary,
+    router_check_case,
+    trace_kwargs,
+)
 
 import meshlens
+from meshlens.analysis.route_tests import run_router_check
 
 pytestmark = pytest.mark.envoy
 
-MIN_PROBES = 300
+MIN_PROBES = 1200
 MIN_CONFIGS = 10
 MAX_LISTED = 40  # mismatches printed per configuration
 
@@ -82,8 +91,9 @@ def test_lab_joined_every_probe_to_envoys_log(lab_results: dict[str, lab.ConfigR
                     problems.append(f"{o.probe.id}: UH with code {code}")
                 if line.get("details") == "via_upstream" and (code != 200 or '"backend"' not in o.client["body"]):
                     problems.append(f"{o.probe.id}: routed upstream but the backend did not answer: {o.client}")
-                # (a redirect's prefix_rewrite / regex_rewrite rewrites the logged :path in place)
-                if line.get("details") == "via_upstream" and line.get("path") != o.probe.path:
+                # (a route's rewrite changes the logged :path in place: it is what the backend got)
+                seen = backend_view(o) or {}
+                if line.get("details") == "via_upstream" and line.get("path") not in (o.probe.path, seen.get("path")):
                     problems.append(f"{o.probe.id}: Envoy logged path {line.get('path')!r}")
     assert joined >= MIN_PROBES, f"only {joined} probes joined to a log line"
     assert not problems, "\n".join(problems)
@@ -124,3 +134,31 @@ def test_trace_agrees_with_envoy(config: str, lab_results: dict[str, lab.ConfigR
         more = f"\n\n... and {len(mismatches) - MAX_LISTED} more" if len(mismatches) > MAX_LISTED else ""
         pytest.fail(f"{config} ({r.description}): trace disagrees with Envoy on {len(mismatches)} of "
                     f"{len(r.outcomes)} requests\n\n{shown}{more}", pytrace=False)
+
+
+@pytest.mark.parametrize("config", configs.names())
+def test_router_check_agrees_with_envoy(config: str, lab_results: dict[str, lab.ConfigResult]) -> None:
+    """router-check, given each request router_check_tool can express, asserts what Envoy did (cluster,
+    redirect, status, the upstream path, host and headers, the response headers) and passes."""
+    r = lab_results[config]
+    if r.skipped:
+        pytest.skip(f"{config}: {r.skipped}")
+    assert r.dump_eds is not None
+    proxy = meshlens.load(r.dump_eds).proxy()
+    by_config: dict[int, tuple[Any, list[dict[str, Any]]]] = {}
+    for o in r.outcomes:
+        case = router_check_case(o, proxy)
+        if case is not None:
+            rc, test = case
+            by_config.setdefault(id(rc), (rc, []))[1].append(test)
+    failures = []
+    for rc, tests in by_config.values():
+        report = run_router_check(rc, {"tests": tests})
+        failures += [f"{res.name}: {res.failures + res.errors}" for res in report.results if not res.passed]
+    ROUTER_CHECKED[config] = sum(len(t) for _, t in by_config.values())
+    if failures:
+        pytest.fail(f"{config}: router-check disagrees with Envoy on {len(failures)} requests\n"
+                    + "\n".join(failures[:MAX_LISTED]), pytrace=False)
+
+
+ROUTER_CHECKED: dict[str, int] = {}

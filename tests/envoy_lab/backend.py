@@ -1,4 +1,6 @@
-"""The lab's HTTP backend: answers every request 200 with a JSON body naming the Host and path it got.
+"""The lab's HTTP backend: answers every request 200 with a JSON body naming the Host, path and headers it
+got (repeated headers as lists), and a response header ``x-lab-upstream: 1``. A request header
+``x-lab-delay-ms`` delays the answer (for timeouts).
 
 It runs as daemon threads inside the lab's child process (so it lives exactly as long as the lab run)
 and binds only the loopback addresses it is given.
@@ -8,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -20,14 +23,22 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("content-length") or 0)
         if length:
             self.rfile.read(length)
+        delay = self.headers.get("x-lab-delay-ms")
+        if delay and delay.isdigit():
+            time.sleep(min(int(delay), 3000) / 1000)
+        headers: dict[str, list[str]] = {}
+        for name, value in self.headers.items():
+            headers.setdefault(name.lower(), []).append(value)
         body = json.dumps({
             "backend": "{}:{}".format(*self.server.server_address[:2]),
             "host": self.headers.get("host"),
-            "path": self.path,
+            "path": self.requestline.split(" ")[1],  # as sent (self.path collapses a leading "//")
             "method": self.command,
+            "headers": headers,
         }).encode()
         self.send_response(200)
         self.send_header("content-type", "application/json")
+        self.send_header("x-lab-upstream", "1")
         self.send_header("content-length", str(len(body)))
         self.end_headers()
         if self.command != "HEAD":

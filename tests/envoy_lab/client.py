@@ -4,6 +4,7 @@ HTTP/1.0, HTTP/1.1 or h2c (prior knowledge) request; report what came back. Boun
 from __future__ import annotations
 
 import socket
+import ssl
 import time
 from typing import Any
 
@@ -11,6 +12,7 @@ from envoy_lab.envoy_json import LAB_ID_HEADER
 from envoy_lab.model import Probe
 
 TIMEOUT_S = 4.0
+BODY_LIMIT = 8000
 
 
 def _split(addr: str) -> tuple[str, int]:
@@ -20,14 +22,14 @@ def _split(addr: str) -> tuple[str, int]:
 
 def _request_headers(probe: Probe) -> list[tuple[str, str]]:
     """The request's headers besides the pseudo-headers / request line, in sending order."""
-    return [*probe.headers.items(), (LAB_ID_HEADER, probe.id)]
+    return [*probe.headers.items(), *((k, v) for k, v in probe.extra_headers), (LAB_ID_HEADER, probe.id)]
 
 
 def _http1_bytes(probe: Probe) -> bytes:
     lines = [f"{probe.method} {probe.path} HTTP/{probe.http_version}"]
     if probe.authority is not None:
         lines.append(f"Host: {probe.authority}")
-    lines += [f"{k}: {v}" for k, v in _request_headers(probe)]
+    lines += [f"{k}:{v}" if v[:1] in (" ", "\t") else f"{k}: {v}" for k, v in _request_headers(probe)]
     if probe.http_version == "1.1":
         lines.append("Connection: close")
     if probe.method in ("POST", "PUT", "PATCH"):
@@ -44,8 +46,9 @@ def _parse_http1(raw: bytes) -> dict[str, Any]:
     headers: dict[str, str] = {}
     for line in lines[1:]:
         k, _, v = line.partition(":")
-        headers[k.strip().lower()] = v.strip()
-    return {"status": int(parts[1]), "headers": headers, "body": body.decode("latin-1", "replace")[:500]}
+        key = k.strip().lower()
+        headers[key] = f"{headers[key]},{v.strip()}" if key in headers else v.strip()
+    return {"status": int(parts[1]), "headers": headers, "body": body.decode("latin-1", "replace")[:BODY_LIMIT]}
 
 
 def _complete(raw: bytes, method: str) -> bool:
@@ -89,10 +92,10 @@ def _h2c(sock: socket.socket, probe: Probe, deadline: float) -> dict[str, Any]:
 
     conn = h2.connection.H2Connection(config=h2.config.H2Configuration(client_side=True, header_encoding="utf-8"))
     conn.initiate_connection()
-    headers = [(":method", probe.method), (":scheme", "http"), (":path", probe.path)]
+    headers = [(":method", probe.method), (":scheme", "https" if probe.tls else "http"), (":path", probe.path)]
     if probe.authority is not None:
         headers.insert(1, (":authority", probe.authority))
-    headers += [(k.lower(), v) for k, v in _request_headers(probe)]
+    headers += [(k.lower(), v.strip()) for k, v in _request_headers(probe)]
     conn.send_headers(1, headers, end_stream=True)
     sock.sendall(conn.data_to_send())
     out: dict[str, Any] = {"headers": {}, "body": ""}
@@ -108,7 +111,9 @@ def _h2c(sock: socket.socket, probe: Probe, deadline: float) -> dict[str, Any]:
             break
         for ev in conn.receive_data(data):
             if isinstance(ev, h2.events.ResponseReceived):
-                hd = dict(ev.headers)
+                hd: dict[str, str] = {}
+                for k, v in ev.headers:
+                    hd[k] = f"{hd[k]},{v}" if k in hd else v
                 out["status"] = int(hd.pop(":status"))
                 out["headers"] = hd
             elif isinstance(ev, h2.events.DataReceived):
@@ -119,7 +124,7 @@ def _h2c(sock: socket.socket, probe: Probe, deadline: float) -> dict[str, Any]:
         pending = conn.data_to_send()
         if pending:
             sock.sendall(pending)
-    out["body"] = body.decode("latin-1", "replace")[:500]
+    out["body"] = body.decode("latin-1", "replace")[:BODY_LIMIT]
     if "status" not in out and not body:
         out["closed_without_response"] = True
     return out
@@ -148,6 +153,17 @@ def send_probe(probe: Probe, src_port: int) -> dict[str, Any]:
             dip, dport = _split(probe.proxy_dst or probe.connect)
             sock.sendall(f"PROXY TCP4 {sip} {dip} {sport} {dport}\r\n".encode())
             result["src"] = f"{sip}:{sport}"
+        if probe.tls:
+            ctx = ssl.create_default_context()
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            if probe.alpn:
+                ctx.set_alpn_protocols(probe.alpn)
+            try:
+                sock = ctx.wrap_socket(sock, server_hostname=probe.sni)
+            except (ssl.SSLError, ConnectionError, TimeoutError):  # no chain for it: Envoy closes
+                result["closed_without_response"] = True
+                return result
         if probe.http_version == "2":
             result.update(_h2c(sock, probe, deadline))
         else:

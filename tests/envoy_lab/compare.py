@@ -25,6 +25,8 @@ from envoy_lab.envoy_json import LAB_ID_HEADER
 from envoy_lab.model import Outcome
 
 PASSTHROUGH_CLUSTERS = {"PassthroughCluster", "InboundPassthroughCluster"}
+# upstream request headers compared besides the lab's own x-lab-* ones
+CHECKED_UPSTREAM = ("x-envoy-internal", "x-envoy-original-path", "x-forwarded-host")
 BLACKHOLE_CLUSTERS = {"BlackHoleCluster"}
 
 
@@ -58,13 +60,16 @@ def trace_kwargs(o: Outcome) -> dict[str, Any]:
     """The arguments of ``meshlens.trace`` that describe the same request Envoy got."""
     p = o.probe
     return {
-        "to": p.authority or "",
+        "to": p.authority,
         "path": p.path,
         "method": p.method,
-        "headers": {**p.headers, LAB_ID_HEADER: p.id},
+        "headers": [*p.headers.items(), *((k, v) for k, v in p.extra_headers), (LAB_ID_HEADER, p.id)],
         "dst": p.original_dst,
         "src": o.client.get("src") or p.proxy_src or p.src_ip,
         "http_version": p.http_version,
+        "tls": p.tls,
+        "sni": p.sni,
+        "alpn": p.alpn,
     }
 
 
@@ -138,12 +143,83 @@ def compare(o: Outcome, t: dict[str, Any]) -> list[str]:
         want("response_code", line.get("code"))
         if t.get("disposition") == "REDIRECT":
             want("redirect_location", line.get("location"))
+        if t.get("response_body") is not None and o.client.get("body") != t.get("response_body"):
+            problems.append(f"direct response body: client got {o.client.get('body')!r}, "
+                            f"trace {t.get('response_body')!r}")
+        client = o.client.get("headers") or {}
+        for h in t.get("response_headers") or []:
+            if h["name"].startswith("x-lab-") and client.get(h["name"]) != h["value"]:
+                problems.append(f"response header {h['name']}: client saw {client.get(h['name'])!r}, "
+                                f"trace {h['value']!r}")
+        return problems
+    if not cluster and not line.get("route") and line.get("code"):  # the connection manager answered itself
+        want("disposition", "DIRECT_RESPONSE")
+        want("response_code", line.get("code"))
         return problems
     if not cluster:
         return [*problems, f"harness: Envoy logged neither a local reply nor an upstream cluster: {line}"]
+    if "UT" in flags:  # the upstream did not answer within the route timeout
+        return [*problems, *_timed_out(o, t)]
     want("disposition", _disposition_for_cluster(cluster))
     if err := _picked(cluster, t):
         problems.append(err)
+    if line.get("details") == "via_upstream" and cluster not in PASSTHROUGH_CLUSTERS | BLACKHOLE_CLUSTERS:
+        problems += upstream_problems(o, t)
+    return problems
+
+
+def _ms(timeout: str | None) -> float | None:
+    """A protojson duration in ms; None for no timeout ("0s")."""
+    if not timeout or timeout == "0s":
+        return None
+    return float(timeout.rstrip("s")) * 1000
+
+
+def _timed_out(o: Outcome, t: dict[str, Any]) -> list[str]:
+    delay = o.probe.headers.get("x-lab-delay-ms")
+    limit = _ms(t.get("timeout"))
+    if delay is None or limit is None or limit >= float(delay):
+        return [f"Envoy timed out the upstream (UT) after a {delay} ms delay; trace's timeout is {t.get('timeout')}"]
+    return []
+
+
+def backend_view(o: Outcome) -> dict[str, Any] | None:
+    """What the lab backend says it received (its JSON body), or None."""
+    try:
+        body = json.loads(o.client.get("body") or "")
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) and "backend" in body else None
+
+
+def upstream_problems(o: Outcome, t: dict[str, Any]) -> list[str]:
+    """The upstream request and the response as the backend and the client saw them vs trace's."""
+    seen = backend_view(o)
+    if seen is None:
+        return [f"harness: the backend's answer is not readable: {o.client.get('body', '')[:120]!r}"]
+    problems = []
+    if seen.get("path") != t.get("upstream_path"):
+        problems.append(f"upstream path: backend saw {seen.get('path')!r}, trace {t.get('upstream_path')!r}")
+    if "host_rewrite" not in (t.get("unknown") or {}) and seen.get("host") != t.get("upstream_host"):
+        problems.append(f"upstream host: backend saw {seen.get('host')!r}, trace {t.get('upstream_host')!r}")
+    got = {k: ",".join(v) for k, v in (seen.get("headers") or {}).items()}
+    mine: dict[str, str] = {}
+    for h in t.get("request_headers") or []:
+        mine[h["name"]] = f"{mine[h['name']]},{h['value']}" if h["name"] in mine else h["value"]
+    for name in sorted(set(got) | set(mine)):
+        if not (name.startswith("x-lab-") or name in CHECKED_UPSTREAM) or name == LAB_ID_HEADER:
+            continue
+        if "%" in (mine.get(name) or ""):  # a formatter trace could not resolve (it says so in its notes)
+            continue
+        if got.get(name) != mine.get(name):
+            problems.append(f"upstream header {name}: backend saw {got.get(name)!r}, trace {mine.get(name)!r}")
+    expected_ms = got.get("x-envoy-expected-rq-timeout-ms")
+    if expected_ms is not None and _ms(t.get("timeout")) != float(expected_ms):
+        problems.append(f"timeout: Envoy expected {expected_ms} ms, trace {t.get('timeout')}")
+    client = o.client.get("headers") or {}
+    for h in t.get("response_headers") or []:
+        if h["name"].startswith("x-lab-") and client.get(h["name"]) != h["value"]:
+            problems.append(f"response header {h['name']}: client saw {client.get(h['name'])!r}, trace {h['value']!r}")
     return problems
 
 
@@ -157,3 +233,103 @@ def describe(o: Outcome, t: dict[str, Any] | str, problems: list[str]) -> str:
     lines.append(f"  trace : {t if isinstance(t, str) else json.dumps(t, sort_keys=True, default=str)}")
     lines += [f"  - {x}" for x in problems]
     return "\n".join(lines)
+
+
+# --- router-check against Envoy ---------------------------------------------------------------------
+# A connection manager with one of these options changes the request before routing: router_check_tool
+# (which has no connection manager) would see another request, so such probes are not compared.
+HCM_CHANGES_REQUEST = ("normalize_path", "merge_slashes", "path_with_escaped_slashes_action", "strip_any_host_port",
+                       "strip_matching_host_port", "strip_trailing_host_dot", "use_remote_address",
+                       "xff_num_trusted_hops")
+TOOL_SETS = ("x-forwarded-proto", "x-envoy-internal", "x-request-id", "x-forwarded-for")
+NOT_COMPARABLE = ("x-lab-when", "x-lab-upstream", LAB_ID_HEADER)  # run-time values; the upstream's own
+
+
+def _hcm_for_chain(proxy: Any, chain_name: str) -> Any:
+    for res in proxy.listeners:
+        listener = res.listener
+        for chain in [*listener.filter_chains, listener.default_filter_chain]:
+            if chain is not None and chain.name == chain_name:
+                return chain.hcm
+    return None
+
+
+def _route_config(proxy: Any, hcm: Any) -> Any:
+    if hcm.route_config is not None:
+        return hcm.route_config
+    if hcm.rds is not None:
+        for rc in proxy.route_configs:
+            if rc.name == hcm.rds.route_config_name:
+                return rc.route_config
+    return None
+
+
+def _random_value_for(rc: Any, route_name: str | None, cluster: str | None) -> int:
+    """A random value under which Envoy's own pick of a weighted cluster is picked again (the value
+    modulo the total weight falls at that cluster's offset)."""
+    for vh in rc.virtual_hosts:
+        for r in vh.routes:
+            if r.name == route_name and r.route is not None and r.route.weighted_clusters is not None:
+                begin = 0
+                for cw in r.route.weighted_clusters.clusters:
+                    if cw.name == cluster and (cw.weight or 0) > 0:
+                        return begin
+                    begin += max(cw.weight or 0, 0)
+    return 0
+
+
+def router_check_case(o: Outcome, proxy: Any) -> tuple[Any, dict[str, Any]] | None:
+    """The route configuration and a router_check_tool test asserting what Envoy did with ``o``'s request,
+    or None when the tool's inputs cannot express that request (see ``HCM_CHANGES_REQUEST``)."""
+    p = o.probe
+    line = o.http_log
+    if not p.router_check or line is None or p.authority is None or p.extra_headers:
+        return None
+    if any(k.lower() in TOOL_SETS or k.lower().startswith("x-envoy-") for k in p.headers):
+        return None
+    hcm = _hcm_for_chain(proxy, line.get("chain") or "")
+    if hcm is None or any((getattr(hcm, k, None) or (hcm.model_extra or {}).get(k)) for k in HCM_CHANGES_REQUEST):
+        return None
+    rc = _route_config(proxy, hcm)
+    flags = _flags(line)
+    if rc is None or ("NR" not in flags and not line.get("route")):
+        return None  # a local reply of the connection manager, before routing
+    validate: dict[str, Any] = {}
+    cluster = line.get("cluster")
+    if "NR" in flags:
+        validate["cluster_name"] = ""
+    elif line.get("details") == "direct_response":
+        validate["code_redirect"] = line.get("code")
+        validate["cluster_name"] = ""
+        if line.get("location"):
+            validate["path_redirect"] = line["location"]
+    elif cluster:
+        validate["cluster_name"] = cluster
+    random_value = _random_value_for(rc, line.get("route"), cluster)
+    if line.get("details") == "via_upstream" and (seen := backend_view(o)) is not None:
+        validate["path_rewrite"] = seen.get("path")
+        validate["host_rewrite"] = seen.get("host")
+        matchers = []
+        got = seen.get("headers") or {}
+        for name, values in sorted(got.items()):
+            if name.startswith("x-lab-") and name not in NOT_COMPARABLE and (name != "x-lab-proto" or
+                                                                            p.http_version == "1.1"):
+                # a repeated header: one matcher per value (a matcher matches any one of the values)
+                matchers += [{"name": name, "string_match": {"exact": value}} for value in values]
+        for name in p.headers:
+            if name.lower().startswith("x-lab-") and name.lower() not in got:
+                matchers.append({"name": name.lower(), "present_match": True, "invert_match": True})
+        if matchers:
+            validate["request_header_matches"] = matchers
+    client = o.client.get("headers") or {}
+    responses = [{"name": k, "string_match": {"exact": v}} for k, v in sorted(client.items())
+                 if k.startswith("x-lab-") and k not in NOT_COMPARABLE]
+    if responses:
+        validate["response_header_matches"] = responses
+    if not validate:
+        return None
+    test = {"test_name": p.id, "input": {
+        "authority": p.authority, "path": p.path, "method": p.method, "ssl": p.tls, "random_value": random_value,
+        "additional_request_headers": [{"key": k, "value": v} for k, v in [*p.headers.items(), (LAB_ID_HEADER, p.id)]]},
+        "validate": validate}
+    return rc, test

@@ -1191,3 +1191,6 @@ def address_family(c: Ctx) -> LabConfig:
         c.probe("127.0.0.1:15001", "svc.example", "/", expect=exp, proxy_src="auto", proxy_dst=dst,
                 versions=("1.1", "2"))
     return c.config("original-destination hand-off by address family", ls, backend_clusters("c-a"))
+
+
+from envoy_lab import configs_requests  # noqa: E402,F401  (registers the request-side configurations)

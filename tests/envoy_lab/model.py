@@ -33,6 +33,11 @@ class Probe:
     proxy_dst: str | None = None
     expect: str | None = None
     note: str = ""
+    extra_headers: list[list[str]] = field(default_factory=list)  # sent as written: repeated or padded
+    tls: bool = False  # TLS to Envoy (no verification), with ``sni`` and ``alpn``
+    sni: str | None = None
+    alpn: list[str] | None = None
+    router_check: bool = True  # whether the route-level differential (router-check) applies to this probe
 
     @property
     def original_dst(self) -> str:

@@ -135,13 +135,16 @@ def join(cfg: LabConfig, clients: list[dict[str, Any]], lines: list[dict[str, An
     for ln in lines:
         kind = ln.get("kind")
         key = ln.get("id") if kind == "http" else ln.get("remote") if kind in ("tcp", "conn") else None
+        if kind == "http" and not key:  # the codec refused the request before its headers were read
+            kind, key = "http-by-remote", ln.get("remote")
         if key and (kind, key) not in by_key:
             by_key[(kind, key)] = ln
     outcomes = []
     used: set[int] = set()
     for probe, client in zip(cfg.probes, clients, strict=True):
         src = client.get("src") or ""
-        o = Outcome(probe=probe, client=client, http_log=by_key.get(("http", probe.id)),
+        http = by_key.get(("http", probe.id)) or by_key.get(("http-by-remote", src))
+        o = Outcome(probe=probe, client=client, http_log=http,
                     tcp_log=by_key.get(("tcp", src)), conn_log=by_key.get(("conn", src)))
         used.update(id(ln) for ln in (o.http_log, o.tcp_log, o.conn_log) if ln is not None)
         outcomes.append(o)

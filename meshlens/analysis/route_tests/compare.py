@@ -95,8 +95,8 @@ def _header_matches(headers: HeaderMap, matchers: tuple[HeaderMatcher, ...], whe
             continue
         if ok:
             continue
-        value = view.header(m.name)
-        shown = value if value is not None else "NULL"
+        values = view.header_values(m.name)
+        shown = values[0] if values else "NULL"  # the tool prints a header's first value
         kind = _matcher_kind(m)
         if kind == "present_match":
             invert = m.invert_match

@@ -165,10 +165,13 @@ def _request(test: CheckTest) -> Request:
     headers: dict[str, str] = {"x-forwarded-proto": scheme}
     if given.internal:
         headers["x-envoy-internal"] = "true"
+    multi: dict[str, list[str]] = {}
     for name, value in given.request_headers:
         headers[name] = f"{headers[name]},{value}" if name in headers else value
+        multi.setdefault(name, []).append(value)
+    repeated = {k: tuple(v) for k, v in multi.items() if len(v) > 1}
     return Request(authority=given.authority, path=given.path, method=given.method, scheme=scheme, headers=headers,
-                   dynamic_metadata=dict(given.dynamic_metadata))
+                   dynamic_metadata=dict(given.dynamic_metadata), repeated=repeated)
 
 
 def _tls_redirect(vhost: VirtualHost, req: Request, internal: bool) -> str | None:

@@ -156,8 +156,11 @@ def trace(
         raise UsageError(f"http_version must be 1.0, 1.1 or 2, not {http_version!r}")
     pairs, trimmed = trim_headers(headers)
     hdrs: dict[str, str] = {}
+    multi: dict[str, list[str]] = {}
     for k, v in pairs:
         hdrs[k] = f"{hdrs[k]},{v}" if k in hdrs else v
+        multi.setdefault(k, []).append(v)
+    repeated = {k: tuple(v) for k, v in multi.items() if len(v) > 1}
     request = {"authority": to, "path": path, "method": method.upper(), "headers": hdrs, "dst": dst, "src": src,
                "http_version": http_version, "port": port, "tls": tls, "sni": sni,
                "alpn": list(alpn) if alpn is not None else None, "random_value": random_value}
@@ -202,7 +205,7 @@ def trace(
             walk.notes.append("the client speaks TLS but the chosen filter chain does not terminate it: the HTTP "
                               "connection manager cannot parse the request")
             return walk.done(Disposition.INSUFFICIENT_INFO)
-        req = Request(authority=to or "", path=path, method=method.upper(), headers=hdrs)
+        req = Request(authority=to or "", path=path, method=method.upper(), headers=hdrs, repeated=repeated)
         down = Downstream(dst_port, src_ip, terminates, src_port=src_port, dst_ip=dst_ip, http_version=http_version,
                           has_host=to is not None)
         return trace_http(walk, idx, network, req, down, random_value, _clusters)

@@ -249,7 +249,7 @@ def _codec(walk: Walk, hcm: HttpConnectionManager, req: Request, down: Downstrea
     if down.http_version == "1.0" and default:
         walk.hop("request", str(default), f"no Host header: default_host_for_http_10 {default!r}")
         return Request(authority=str(default), path=req.path, method=req.method, scheme=req.scheme,
-                       headers=req.headers)
+                       headers=req.headers, repeated=req.repeated)
     walk.notes.append("the request has no Host (:authority): Envoy answers 400 before routing")
     return walk.done(Disposition.DIRECT_RESPONSE, response_code=400)
 
@@ -278,5 +278,6 @@ def prepare(walk: Walk, hcm: HttpConnectionManager, req: Request, down: Downstre
     internal_only = list(hcm.route_config.internal_only_headers) if hcm.route_config is not None else []
     _sanitize(walk, raw, internal, bool(hcm.use_remote_address) and not internal, internal_only)
     headers = _headers(walk, hcm, raw, down, internal)
+    repeated = {k: v for k, v in req.repeated.items() if headers.get(k) == ",".join(v)}  # untouched by the HCM
     return Prepared(Request(authority=authority, path=result.path, method=req.method,
-                            scheme=headers["x-forwarded-proto"], headers=headers), internal)
+                            scheme=headers["x-forwarded-proto"], headers=headers, repeated=repeated), internal)

@@ -128,9 +128,7 @@ def _command(name: str, arg: str | None, ctx: FormatContext) -> str | None:
         value = source.get(header.strip())
         if value is None and alternative:
             value = source.get(alternative.strip())
-        if value is None:
-            return "-" if name == "REQ" else "-"
-        return value
+        return value or ""  # a missing header formats as empty (so the header is not added)
     simple = {
         "PROTOCOL": ctx.protocol,
         "DOWNSTREAM_REMOTE_ADDRESS": ctx.downstream_remote,

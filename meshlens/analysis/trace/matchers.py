@@ -54,42 +54,63 @@ def string_match(m: StringMatcher, value: str) -> Result:
     return ok is True, why
 
 
-def header_verdict(m: HeaderMatcher, request: HeaderSource) -> Maybe:  # noqa: C901 - HeaderMatcher's cases, as Envoy lists them
-    """One ``HeaderMatcher`` against the request (None: a regex meshlens cannot evaluate)."""
-    value = request.header(m.name)
-    if value is None and m.treat_missing_header_as_empty:
-        value = ""
-    ok: bool | None
-    if m.present_match is not None:
-        ok = (value is not None) == m.present_match
-        why = f"header {m.name} {'present' if m.present_match else 'absent'}"
-    elif value is None:
-        # A missing header fails every value matcher; invert_match does not turn that into a match.
-        why = f"header {m.name} missing"
-        return False, why + (" (invert_match does not apply to a missing header)" if m.invert_match else "")
-    elif m.exact_match is not None:
-        ok, why = value == m.exact_match, f"header {m.name} == {m.exact_match!r}"
-    elif m.safe_regex_match is not None:
+def _value_verdict(m: HeaderMatcher, value: str) -> Maybe:  # noqa: C901 - HeaderMatcher's cases, as Envoy lists them
+    """One value against the matcher's value specifier (before ``invert_match``)."""
+    if m.exact_match is not None:
+        return value == m.exact_match, f"header {m.name} == {m.exact_match!r}"
+    if m.safe_regex_match is not None:
         ok, why = regex_verdict(m.safe_regex_match.regex, value)
-        why = f"header {m.name} {why}"
-    elif m.range_match is not None:
+        return ok, f"header {m.name} {why}"
+    if m.range_match is not None:
         try:
             number = int(value)
             ok = m.range_match.start <= number < m.range_match.end
         except ValueError:
             ok = False
-        why = f"header {m.name} in [{m.range_match.start}, {m.range_match.end})"
-    elif m.prefix_match is not None:
-        ok, why = value.startswith(m.prefix_match), f"header {m.name} prefix {m.prefix_match!r}"
-    elif m.suffix_match is not None:
-        ok, why = value.endswith(m.suffix_match), f"header {m.name} suffix {m.suffix_match!r}"
-    elif m.contains_match is not None:
-        ok, why = m.contains_match in value, f"header {m.name} contains {m.contains_match!r}"
-    elif m.string_match is not None:
+        return ok, f"header {m.name} in [{m.range_match.start}, {m.range_match.end})"
+    if m.prefix_match is not None:
+        return value.startswith(m.prefix_match), f"header {m.name} prefix {m.prefix_match!r}"
+    if m.suffix_match is not None:
+        return value.endswith(m.suffix_match), f"header {m.name} suffix {m.suffix_match!r}"
+    if m.contains_match is not None:
+        return m.contains_match in value, f"header {m.name} contains {m.contains_match!r}"
+    if m.string_match is not None:
         ok, desc = string_verdict(m.string_match, value)
-        why = f"header {m.name} {desc}"
+        return ok, f"header {m.name} {desc}"
+    return True, f"header {m.name} present"
+
+
+def header_values(request: HeaderSource, name: str) -> list[str]:
+    """Every value of a header (a repeated header has several), in order."""
+    many = getattr(request, "header_values", None)
+    if many is not None:
+        return list(many(name))
+    value = request.header(name)
+    return [] if value is None else [value]
+
+
+def header_verdict(m: HeaderMatcher, request: HeaderSource) -> Maybe:
+    """One ``HeaderMatcher`` against the request (None: a regex meshlens cannot evaluate).
+
+    A repeated header matches when any of its values does (checked against Envoy 1.40 in the lab).
+    """
+    values = header_values(request, m.name)
+    if not values and m.treat_missing_header_as_empty:
+        values = [""]
+    ok: bool | None
+    if m.present_match is not None:
+        ok = bool(values) == m.present_match
+        why = f"header {m.name} {'present' if m.present_match else 'absent'}"
+    elif not values:
+        # A missing header fails every value matcher; invert_match does not turn that into a match.
+        why = f"header {m.name} missing"
+        return False, why + (" (invert_match does not apply to a missing header)" if m.invert_match else "")
     else:
-        ok, why = True, f"header {m.name} present"
+        verdicts = [_value_verdict(m, v) for v in values]
+        ok = True if any(v[0] is True for v in verdicts) else None if any(v[0] is None for v in verdicts) else False
+        why = next((w for o, w in verdicts if o is ok), verdicts[0][1])
+        if len(values) > 1:
+            why += f" (any of its {len(values)} values)"
     if m.invert_match and ok is not None:
         return not ok, f"not ({why})"
     return ok, why

@@ -25,6 +25,15 @@ class Request:
     scheme: str = "http"
     headers: Mapping[str, str] = field(default_factory=dict)  # lowercase names, no pseudo-headers
     dynamic_metadata: dict[str, Any] | None = None  # {namespace: struct}; None: unknown (set by filters)
+    repeated: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # headers sent more than once
+
+    def header_values(self, name: str) -> list[str]:
+        """Every value of a header, in order (a repeated header has several)."""
+        key = name.lower()
+        if key in self.repeated:
+            return list(self.repeated[key])
+        value = self.header(key)
+        return [] if value is None else [value]
 
     @property
     def path_only(self) -> str:

@@ -96,6 +96,11 @@ class HeaderView:
             key = ":authority"
         return self.headers.get(key)
 
+    def header_values(self, name: str) -> list[str]:
+        """Every value of a header, in order."""
+        key = name.lower()
+        return self.headers.values(":authority" if key == "host" else key)
+
 
 _VHOST_CACHE: dict[int, tuple[RouteConfiguration, VhostIndex]] = {}
 
@@ -139,7 +144,8 @@ def request_headers(request: Request) -> HeaderMap:
     out = HeaderMap([(":authority", request.authority), (":path", request.path), (":method", request.method),
                      (":scheme", request.scheme)])
     for name, value in request.headers.items():
-        out.add(name, value)
+        for one in request.repeated.get(name, (value,)):
+            out.add(name, one)
     return out
 
 
@@ -166,6 +172,9 @@ def pick_weighted(wc: WeightedCluster, request: HeaderMap, random_value: int | N
         raw = request.get(wc.header_name)
         if raw is not None and raw.isdigit():
             random_value = int(raw)
+    live = [c for c, w in zip(wc.clusters, weights, strict=True) if w > 0]
+    if random_value is None and len(live) == 1:
+        return live[0], f"{live[0].name} is the only cluster with a positive weight"
     if random_value is None or total <= 0:
         return None, ""
     selected = random_value % total
