@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from meshlens.analysis.diff import diff
     from meshlens.analysis.drift_model import Drift
     from meshlens.analysis.istioctl_compare import IstioctlComparison, compare_istioctl
+    from meshlens.analysis.logs import LogAnalysis, analyze_logs
     from meshlens.analysis.query import query
     from meshlens.analysis.trace import trace
     from meshlens.analysis.trace.model import Trace
@@ -44,6 +45,7 @@ _LAZY = {
     "EnvoyProxy": "meshlens.models.snapshot",
     "Finding": "meshlens.results",
     "IstioctlComparison": "meshlens.analysis.istioctl_compare",
+    "LogAnalysis": "meshlens.analysis.logs",
     "MeshGraph": "meshlens.index.graph",
     "Report": "meshlens.results",
     "Result": "meshlens.models.result",
@@ -53,6 +55,7 @@ _LAZY = {
     "Table": "meshlens.views.base",
     "Trace": "meshlens.analysis.trace.model",
     "Ztunnel": "meshlens.models.ztunnel",
+    "analyze_logs": "meshlens.analysis.logs",
     "check": "meshlens.runner",
     "compare_istioctl": "meshlens.analysis.istioctl_compare",
     "diff": "meshlens.analysis.diff",
@@ -116,6 +119,7 @@ __all__ = [
     "Finding",
     "IstioctlComparison",
     "LoadError",
+    "LogAnalysis",
     "MeshGraph",
     "MeshlensError",
     "MissingExtraError",
@@ -130,6 +134,7 @@ __all__ = [
     "UsageError",
     "Ztunnel",
     "__version__",
+    "analyze_logs",
     "check",
     "compare_istioctl",
     "diff",

@@ -151,6 +151,11 @@ def summarize(snapshot: Snapshot) -> Summary:
         counts["ztunnels"] = len(ztunnels)
         if len(ztunnels) == 1 and not proxies:
             counts.update(ztunnels[0].counts)
+    logs = [log for log in snapshot.logs if hasattr(log, "access")]  # ztunnel logs (typed events)
+    if logs:
+        counts["ztunnel_log_lines"] = sum(log.lines for log in logs)
+        counts["ztunnel_log_events"] = sum(len(log.access) + len(log.events) for log in logs)
+        counts["ztunnel_log_unparsed"] = sum(log.unparsed for log in logs)
     istiod = _summarize_istiod(snapshot)
     return Summary(
         kind=snapshot.kind,

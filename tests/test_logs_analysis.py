@@ -216,3 +216,23 @@ def test_sample_log_failover_and_flows() -> None:
     assert (fo.backend, fo.recovered) == (V2, "2026-11-22T13:00:21.400000Z")
     assert [o.backend for o in result.outlier] == ["10.244.2.22:9080"]
     assert result.plaintext_inbound[0]["workload"] == "details-v1-7d4b9c8f6d-h2xlq"
+
+
+def test_readme_ambient_commands_on_the_samples_run() -> None:
+    import re
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    text = (REPO / "README.md").read_text()
+    section = text.split("## Ambient", 1)[1].split("\n## ", 1)[0]
+    commands = [line.split("  #")[0].strip() for block in re.findall(r"```sh\n(.*?)\n```", section, re.S)
+                for line in block.splitlines() if line.startswith("meshlens ")]
+    runnable = [c for c in commands if "samples/" in c and "[" not in c]
+    assert len(runnable) >= 3
+    for command in runnable:
+        proc = subprocess.run(f"{sys.executable} -m meshlens.cli {command.removeprefix('meshlens ')}", shell=True,  # noqa: S602
+                              cwd=REPO, capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, (command, proc.stderr[-300:])
+        assert proc.stdout.strip()

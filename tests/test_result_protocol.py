@@ -36,6 +36,8 @@ def results() -> dict[str, Any]:
         "Report": report,
         "Summary": ml.inspect(DUMP),
         "IstioctlComparison": ml.compare_istioctl(INTENDED, DUMP),
+        "LogAnalysis": ml.analyze_logs(SAMPLES / "ztunnel" / "ztunnel.log",
+                                       SAMPLES / "ztunnel" / "config_dump_direct.json"),
     }
     if finding is not None:
         out["Finding"] = finding
@@ -48,7 +50,8 @@ def results() -> dict[str, Any]:
     return out
 
 
-KINDS = ["Table", "Trace", "Drift", "Report", "Summary", "IstioctlComparison", "Finding", "RouteTestReport"]
+KINDS = ["Table", "Trace", "Drift", "Report", "Summary", "IstioctlComparison", "Finding", "RouteTestReport",
+         "LogAnalysis"]
 
 
 def _get(results: dict[str, Any], kind: str) -> Any:

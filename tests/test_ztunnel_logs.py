@@ -250,3 +250,13 @@ def test_bug_report_ztunnel_log_is_typed_and_attributed(tmp_path: Path) -> None:
     assert [e.ztunnel for e in log.access] == ["ztunnel-qk2pp", "ztunnel-qk2pp"]
     assert log.unparsed_examples[0].line == 3
     assert len(snap.ztunnels) == 1 and len(snap.proxies) == 4  # the rest of the archive still loads
+
+
+def test_inspect_counts_the_log(tmp_path: Path) -> None:
+    path = tmp_path / "z.log"
+    path.write_text(DOC_LINE + "\nnot a log line\n")
+    summary = ml.inspect(str(path))
+    assert summary.kind == "ztunnel-log"
+    assert (summary.counts["ztunnel_log_lines"], summary.counts["ztunnel_log_events"],
+            summary.counts["ztunnel_log_unparsed"]) == (2, 1, 1)
+    assert "2 ztunnel log lines, 1 events, 1 unparsed" in str(summary)

@@ -56,6 +56,9 @@ def render_summary(s: Summary) -> str:
     for z in s.ztunnels:
         counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in z.counts.items())
         lines.append(f"ztunnel:  {z.name} ({z.shape} shape{', ' + z.version if z.version else ''}): {counts}")
+    if "ztunnel_log_lines" in s.counts:
+        lines.append(f"logs:     {s.counts['ztunnel_log_lines']} ztunnel log lines, "
+                     f"{s.counts['ztunnel_log_events']} events, {s.counts['ztunnel_log_unparsed']} unparsed")
     if s.istiod:
         lines.append(f"istiod:   sync status for {s.istiod.get('proxies', 0)} proxies")
     if s.findings:

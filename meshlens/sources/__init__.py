@@ -18,7 +18,7 @@ from meshlens.models.base import ML0008_UNRECOGNIZED_MEMBER, Severity
 from meshlens.models.snapshot import Snapshot
 from meshlens.sources import admin, bugreport, config_dump, envoy_bootstrap
 from meshlens.sources.bounded import MAX_DEPTH, parse_size
-from meshlens.sources.builder import SnapshotBuilder
+from meshlens.sources.builder import CaptureLoader, SnapshotBuilder
 from meshlens.sources.read import Document, read_source
 from meshlens.sources.sniff import SYNCZ_KIND, ZTUNNEL_KIND, Deferred, syncz_sniff, ztunnel_sniff
 from meshlens.sources.wds_sniff import ISTIOD_WDS_KIND, istiod_wds_sniff
@@ -26,7 +26,7 @@ from meshlens.sources.ztunnel_log_grammar import ZTUNNEL_LOG_KIND, ztunnel_log_s
 
 # Order matters only where two formats could both claim a document; the sniffers are strict.
 # ztunnel and syncz are imported on first load: an Envoy-only command never builds their models.
-LOADERS: tuple[Any, ...] = (
+LOADERS: tuple[CaptureLoader, ...] = (
     Deferred(ISTIOD_WDS_KIND, istiod_wds_sniff, "meshlens.sources.istiod_wds"),
     config_dump,
     envoy_bootstrap,
@@ -39,7 +39,7 @@ LOADERS: tuple[Any, ...] = (
 __all__ = ["LOADERS", "Document", "SnapshotBuilder", "detect", "load", "load_document"]
 
 
-def detect(doc: Document) -> Any:
+def detect(doc: Document) -> CaptureLoader | None:
     """The loader module whose sniffer recognises ``doc``, or None."""
     for loader in LOADERS:
         if loader.sniff(doc):
@@ -93,7 +93,7 @@ def load_document(doc: Document, builder: SnapshotBuilder, *, strict: bool) -> s
     return str(loader.KIND)
 
 
-def _load_guarded(loader: Any, doc: Document, builder: SnapshotBuilder) -> None:
+def _load_guarded(loader: CaptureLoader, doc: Document, builder: SnapshotBuilder) -> None:
     """Run one loader; a walk that exhausts the stack on hostile nesting becomes a located LoadError."""
     try:
         loader.load(doc, builder)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from meshlens.models.base import LoadFinding, Location, Severity
 from meshlens.models.snapshot import EnvoyProxy, Snapshot, SourceInfo
@@ -12,6 +12,23 @@ from meshlens.sources.read import Document
 if TYPE_CHECKING:
     from meshlens.models.istiod import IstiodState
     from meshlens.models.ztunnel import Ztunnel
+
+
+class CaptureLoader(Protocol):
+    """What detection and loading need of a loader: a loader module, or an object with its surface."""
+
+    @property
+    def KIND(self) -> str:  # upper case: a module constant in loader modules
+        """The capture kind's short name (``inspect`` shows it)."""
+        ...
+
+    def sniff(self, doc: Document) -> bool:
+        """True when ``doc``'s content is this kind of capture."""
+        ...
+
+    def load(self, doc: Document, builder: SnapshotBuilder) -> None:
+        """Load ``doc`` into ``builder``."""
+        ...
 
 
 class SnapshotBuilder:

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from meshlens.models.result import Result
+
 
 @dataclass
 class Backend:
@@ -115,7 +117,7 @@ class OutlierTimeline:
 
 
 @dataclass
-class LogAnalysis:
+class LogAnalysis(Result):
     """Flows, load-balancing fit, failovers, error classes and outlier timelines of ztunnel logs.
 
     ``timeline`` holds, per (service, backend) of a service that failed, the times (microseconds) of
@@ -155,10 +157,8 @@ class LogAnalysis:
                 return f
         raise KeyError(service)
 
-    def to_frame(self) -> Any:
+    def records(self) -> list[dict[str, Any]]:
         """One row per (flow, backend): source, service, backend, connections, share, expected share, failed."""
-        import pandas as pd
-
         rows = []
         for f in self.flows:
             total = sum(b.connections for b in f.backends) or 1
@@ -168,9 +168,11 @@ class LogAnalysis:
                              "share": b.connections / total,
                              "expected_share": f.expected_share(b.workload or b.address),
                              "failed": b.failed, "p_value": f.p_value, "balanced": f.balanced})
-        return pd.DataFrame.from_records(rows, columns=["source", "service", "backend", "address", "connections",
-                                                        "share", "expected_share", "failed", "p_value",
-                                                        "balanced"])
+        return rows
+
+    def columns(self) -> list[str]:
+        return ["source", "service", "backend", "address", "connections", "share", "expected_share", "failed",
+                "p_value", "balanced"]
 
     def plot(self, path: str | None = None) -> Any:
         """Observed vs expected shares per flow and a connection timeline per backend (matplotlib extra).

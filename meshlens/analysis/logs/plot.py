@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from meshlens.errors import UsageError
+from meshlens.errors import MissingExtraError, UsageError
 
 if TYPE_CHECKING:  # the model imports this module to render itself
     from meshlens.analysis.logs.model import LogAnalysis
@@ -24,8 +24,8 @@ def _pyplot() -> Any:
         if path_backend_needed():
             matplotlib.use("Agg")
         import matplotlib.pyplot as plt
-    except ImportError:
-        raise UsageError("plots need matplotlib: pip install 'meshlens[plot]'") from None
+    except ImportError as exc:
+        raise MissingExtraError("plots need matplotlib, the 'plot' extra: pip install 'meshlens[plot]'") from exc
     return plt
 
 
