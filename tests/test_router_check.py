@@ -236,3 +236,13 @@ def test_a_config_dump_with_route_config(tmp_path: Path) -> None:
     assert report.results[0].passed, report.results[0].failures
     with pytest.raises(Exception, match="--route-config"):
         run_router_check(dump, tests)
+
+
+@needs_shared
+def test_an_archive_with_proxy_and_route_config() -> None:
+    archive = fixture_path("bugreport", "bookinfo-mesh.tar.gz")
+    report = run_router_check(archive, {"tests": [{"test_name": "details", "input": {
+        "authority": "details:9080", "path": "/details/0", "method": "GET"},
+        "validate": {"cluster_name": "outbound|9080||details.default.svc.cluster.local"}}]},
+        proxy="productpage-v1-6c886ff494-7vxhs.default", route_config="9080")
+    assert report.results[0].passed, report.results[0].failures

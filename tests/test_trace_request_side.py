@@ -122,6 +122,8 @@ def test_a_warming_listener_is_named_and_the_listener_serving_the_port_said() ->
     assert t.listener == "virtualOutbound"
     assert any("0.0.0.0_8081 for port 8081 is warming" in n and "served by listener virtualOutbound" in n
                for n in t.notes), t.notes
+    skipped = {s.name: s.reason for h in t.hops for s in h.skipped}
+    assert "is warming" in skipped.get("0.0.0.0_8081", ""), skipped
 
 
 def test_trace_exit_code(tmp_path: Any) -> None:
