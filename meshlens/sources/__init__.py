@@ -17,7 +17,7 @@ from meshlens._gc import gc_held
 from meshlens.errors import LoadError, MeshlensError
 from meshlens.models.base import ML0008_UNRECOGNIZED_MEMBER, Severity
 from meshlens.models.snapshot import Snapshot
-from meshlens.sources import admin, config_dump, envoy_bootstrap
+from meshlens.sources import admin, config_dump, envoy_bootstrap, envoy_logs
 from meshlens.sources.bounded import MAX_DEPTH, current_limit, parse_size
 from meshlens.sources.builder import CaptureLoader, SnapshotBuilder
 from meshlens.sources.read import Document, read_source
@@ -35,6 +35,7 @@ LOADERS: tuple[CaptureLoader, ...] = (
     Deferred(SYNCZ_KIND, syncz_sniff, "meshlens.sources.syncz"),
     Deferred(ZTUNNEL_LOG_KIND, ztunnel_log_sniff, "meshlens.sources.ztunnel_logs"),
     *admin.LOADERS,
+    envoy_logs,
 )
 
 __all__ = ["LOADERS", "Document", "SnapshotBuilder", "detect", "load", "load_document"]
@@ -60,7 +61,7 @@ def _what_is_it(doc: Document) -> str:
 
 
 EXPECTED = ("expected an Envoy /config_dump (JSON or YAML), /clusters, /certs, /server_info, "
-            "an istiod syncz, a ztunnel /config_dump, a ztunnel log or a bug-report archive")
+            "an istiod syncz, a ztunnel /config_dump, a ztunnel or Envoy log or a bug-report archive")
 
 
 def load_document(doc: Document, builder: SnapshotBuilder, *, strict: bool) -> str | None:
