@@ -29,8 +29,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from meshlens.models.admin import LogFile
-from meshlens.sources import envoy_logs
 from meshlens.sources.builder import SnapshotBuilder
+from meshlens.sources.envoy_logs import KIND as ENVOY_LOG_KIND
+from meshlens.sources.envoy_logs import attach as attach_envoy_log
 from meshlens.sources.envoy_logs import looks_like_envoy_log
 from meshlens.sources.read import Document
 from meshlens.sources.ztunnel_log_grammar import looks_like_ztunnel_log
@@ -113,8 +114,8 @@ def _load_log(doc: Document, text: str, builder: SnapshotBuilder) -> None:
     if component == "istio-proxy":
         if builder.has_envoy(doc.group) or (not _group_kinds(builder, doc.group)
                                             and looks_like_envoy_log(text[:65536])):
-            builder.snapshot.logs.append(envoy_logs.attach(doc, lines, builder))  # typed events, on the proxy
-            builder.record_source(doc, envoy_logs.KIND)
+            builder.snapshot.logs.append(attach_envoy_log(doc, lines, builder))  # typed events, on the proxy
+            builder.record_source(doc, ENVOY_LOG_KIND)
             return
         if (any("ztunnel" in kind for kind in _group_kinds(builder, doc.group))
                 or looks_like_ztunnel_log(text[:65536])):
