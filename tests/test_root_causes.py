@@ -93,5 +93,6 @@ def test_analyze_parser() -> None:
             "Info [IST0102] (Namespace default) The namespace is not enabled\n✔ trailing banner\n")
     messages, unparsed = parse_analyze(text)
     assert [(m.level, m.code, m.kind, m.namespace, m.name) for m in messages] == [
-        ("Error", "IST0101", "VirtualService", "bookinfo", "reviews"), ("Info", "IST0102", "Namespace", None, "default")]
+        ("Error", "IST0101", "VirtualService", "bookinfo", "reviews"),
+        ("Info", "IST0102", "Namespace", None, "default")]
     assert unparsed == [3]
