@@ -46,7 +46,9 @@ def test_sarif_validates_and_carries_rules_and_locations() -> None:
     assert len(results) == len(report.findings)
     expired = next(r for r in results if r["ruleId"] == "ML1001" and "details" in r["message"]["text"])
     assert rules[expired["ruleIndex"]]["id"] == "ML1001"
-    logical = expired["locations"][0]["logicalLocations"]
+    module, *logical = expired["locations"][0]["logicalLocations"]
+    assert module["kind"] == "module" and module["name"] == expired["properties"]["archiveMember"]
+    assert module["fullyQualifiedName"].endswith(f"bookinfo-mesh.tar.gz!/{module['name']}")
     assert [loc["kind"] for loc in logical] == ["namespace", "resource", "object"]
     assert logical[0]["name"] == "details-v1-65599dcf68-x7ccd.default"
     assert logical[1]["fullyQualifiedName"] == "details-v1-65599dcf68-x7ccd.default/secret/default"

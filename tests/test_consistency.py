@@ -97,3 +97,46 @@ def test_unknown_proxy_in_the_library_too() -> None:
         snap.proxy("wrong-name")
     with pytest.raises(UsageError, match="no ztunnel named"):
         snap.ztunnel("wrong-name")
+
+
+# --- one now for every command ----------------------------------------------------------------------------
+def test_one_now_for_check_and_the_views_and_it_is_said() -> None:
+    """A dump given as bytes has no capture time: check and pc secret both judge at its latest
+    last_updated (never one at the wall clock and the other at the capture), and both say so."""
+    from meshlens.models.clock import NOW_LAST_UPDATED
+    from meshlens.runner import resolve_now
+
+    snap = ml.load(fixture_path(*SIDECAR).read_bytes())
+    instant, source = resolve_now(snap)
+    assert source == NOW_LAST_UPDATED
+    table = snap.proxy().view("secret")
+    assert any(f"judged at the capture's latest last_updated, {instant:%Y-%m-%dT%H:%M:%SZ}" in n
+               for n in table.notes), table.notes
+    report = ml.check(snap)
+    assert report.now == instant and report.now_source == NOW_LAST_UPDATED
+    assert "latest last_updated" in str(report)
+    given = snap.proxy().view("secret", now="2026-11-22T14:00:00Z")
+    assert not any("judged at" in n for n in given.notes)  # --now given: nothing to say
+
+
+def test_one_now_for_an_archive_is_its_capture_time() -> None:
+    from meshlens.models.clock import NOW_CAPTURE
+    from meshlens.runner import resolve_now
+
+    snap = ml.load(fixture_path(*BOOKINFO))
+    instant, source = resolve_now(snap)
+    assert source == NOW_CAPTURE
+    proxy = snap.proxy("productpage-v1-6c886ff494-7vxhs.default")
+    assert any(f"capture time {proxy.captured_at:%Y-%m-%dT%H:%M:%SZ}" in n for n in proxy.view("secret").notes)
+    assert any("VALID CERT judged at the capture time" in n for n in snap.ztunnels[0].view("certificate").notes)
+
+
+def test_ztunnel_dump_dates_that_disagree_with_the_pem_are_a_finding() -> None:
+    report = ml.check(fixture_path(*ZTUNNEL), select=["ML1009"], now="2026-11-22T00:00:00Z")
+    assert sorted(f.subject.name for f in report.findings) == [
+        "root 8a516645c40ce76c2c0d27ab4e2461c1", "spiffe://cluster.local/ns/istio-system/sa/istiod"]
+    leaf = next(f for f in report.findings if f.subject.name.startswith("spiffe"))
+    assert "2033-03-22T13:04:57Z" in leaf.message and "2023-03-22T13:04:57Z" in leaf.message
+    # and the expiry check judges the PEM's date (expired in 2023), not the dump's (2033)
+    expired = ml.check(fixture_path(*ZTUNNEL), select=["ML1001"], now="2026-11-22T00:00:00Z")
+    assert any(f.subject.name == "spiffe://cluster.local/ns/istio-system/sa/istiod" for f in expired.findings)

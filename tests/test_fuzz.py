@@ -176,7 +176,7 @@ def load_and_consume(name: str, doc: Any) -> None:
 
 def fuzz_settings(request: pytest.FixtureRequest) -> settings:
     long = request.config.getoption("--fuzz-long")
-    examples = request.config.getoption("--fuzz-examples") or (3000 if long else 25)
+    examples = request.config.getoption("--fuzz-examples") or (3000 if long else 40)
     return settings(max_examples=examples, deadline=None, derandomize=not long, database=None,
                     suppress_health_check=list(HealthCheck))
 

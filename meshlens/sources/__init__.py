@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import Executor
+from contextlib import nullcontext
 from typing import Any
 
 from meshlens._gc import gc_held
@@ -19,6 +20,7 @@ from meshlens.models.base import MAX_DEPTH, ML0008_UNRECOGNIZED_MEMBER, Severity
 from meshlens.models.snapshot import Snapshot
 from meshlens.sources import admin, config_dump, envoy_bootstrap, envoy_logs
 from meshlens.sources.bounded import current_limit, parse_size
+from meshlens.sources.bounded import limit as byte_limit
 from meshlens.sources.builder import CaptureLoader, SnapshotBuilder
 from meshlens.sources.read import Document, read_source
 from meshlens.sources.sniff import SYNCZ_KIND, ZTUNNEL_KIND, Deferred, syncz_sniff, ztunnel_sniff
@@ -146,7 +148,8 @@ def load(source: Any, *, max_bytes: int | str | None = None, jobs: int | None = 
         LoadError: the input is unreadable (not JSON, truncated, empty, binary) or is not a
             capture meshlens knows; the message names the file, member and JSON path.
     """
-    with gc_held():  # bulk construction of acyclic JSON trees: the cyclic GC only costs time here
+    # max_bytes also bounds what loaders stream themselves (ztunnel logs), through the same limit
+    with gc_held(), (byte_limit(max_bytes) if max_bytes is not None else nullcontext()):
         snapshot = _load(source, max_bytes, jobs, executor, progress)
     return snapshot
 
