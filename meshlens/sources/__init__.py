@@ -63,7 +63,7 @@ def _what_is_it(doc: Document) -> str:
 
 
 EXPECTED = ("expected an Envoy /config_dump (JSON or YAML), /clusters, /certs, /server_info, "
-            "an istiod syncz, a ztunnel /config_dump, a ztunnel or Envoy log or a bug-report archive")
+            "an istiod syncz, a ztunnel /config_dump, a ztunnel log, an Envoy log or a bug-report archive")
 
 
 def require_capture(docs: list[Document], is_collection: bool, origin: str) -> None:
