@@ -196,6 +196,8 @@ def _flows(result: LogAnalysis, tables: list[_Rows], index: DumpIndex | None, wa
         if message == _COMPLETE:
             flow.connections += n
             backend.connections += n
+            if not failed:
+                backend.succeeded += n
             proto = "HBONE" if hbone or (dst_addr or "").endswith(":15008") else "TCP"
             flow.protocols[proto] = flow.protocols.get(proto, 0) + n
         if failed:
@@ -245,6 +247,7 @@ def _merge_backends(items: list[Backend]) -> list[Backend]:
         else:
             seen.connections += b.connections
             seen.failed += b.failed
+            seen.succeeded += b.succeeded
             if b.address and b.address != seen.address:
                 seen.address = min(seen.address or b.address, b.address)
     return out
