@@ -23,3 +23,9 @@ def fixture_path(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"real capture not found: {path} (needs ../shared beside the clone)")
     return path
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--fuzz-long", action="store_true", default=False,
+                     help="run the fuzz tests with thousands of cases (default: a small CI budget)")
+    parser.addoption("--fuzz-examples", type=int, default=None, help="number of fuzz cases (overrides the budget)")

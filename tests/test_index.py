@@ -93,7 +93,8 @@ def test_facts_are_built_once_typed_and_cleared_with_the_resources() -> None:
     assert not hasattr(proxy, "cache")  # no string-keyed cache any more
     assert isinstance(proxy.derived, DerivedFacts) and proxy.derived.built() == []
     idx = index_for(proxy)
-    assert INDEX.of(proxy) is idx and proxy.derived.built() == ["index"]
+    # the index reads the resources the typed model accepts (the guarded boundary), itself a fact
+    assert INDEX.of(proxy) is idx and proxy.derived.built() == ["valid resources", "index"]
     graph = proxy.graph()
     assert graph is proxy.graph() is GRAPH.of(proxy) and graph._index is idx  # drawn from the same index
     assert "graph" in proxy.derived.built()

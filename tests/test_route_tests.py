@@ -72,3 +72,28 @@ def test_bad_tests_file_is_one_line(tmp_path: Path) -> None:
     assert "$.tests[0].request.authority" in str(info.value)
     result = CliRunner().invoke(main, ["test-routes", str(bad), "-f", str(bad)])
     assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1
+
+
+@needs_shared
+def test_router_check_form_over_a_dump_uses_the_shared_comparator(tmp_path: Path) -> None:
+    """Every validate field is compared (not only cluster and virtual host), and inputs a capture cannot
+    honour are an error of the test."""
+    dump = fixture_path("envoy", "sidecar-unhealthy", "config_dump_include_eds.json")
+    base = {"authority": "ratings:9080", "path": "/ratings/0", "method": "GET"}
+    tests = tmp_path / "t.yaml"
+    tests.write_text(json.dumps({"tests": [
+        {"test_name": "right", "input": base,
+         "validate": {"cluster_name": "outbound|9080||ratings.default.svc.cluster.local", "path_rewrite": "/ratings/0",
+                      "host_rewrite": "ratings:9080", "path_redirect": ""}},
+        {"test_name": "wrong rewrite", "input": base, "validate": {"path_rewrite": "/elsewhere"}},
+        {"test_name": "wrong timeout", "input": base, "validate": {"timeout": "1s"}},
+        {"test_name": "runtime needs router-check", "input": {**base, "runtime": "x"},
+         "validate": {"cluster_name": ""}},
+    ]}))
+    report = run_route_tests(tests, dump)
+    by_name = {r.name: r for r in report.results}
+    assert by_name["right"].passed, by_name["right"].mismatches
+    assert by_name["wrong rewrite"].mismatches[0].actual == \
+        "expected: [/elsewhere], actual: [/ratings/0], test type: path_rewrite"
+    assert not by_name["wrong timeout"].passed
+    assert "router-check" in (by_name["runtime needs router-check"].error or "")

@@ -27,6 +27,7 @@ from deepdiff.helper import CannotCompare
 
 from meshlens.analysis.drift_model import STATUS_ORDER, Change, Drift, ResourceDrift
 from meshlens.errors import UsageError
+from meshlens.models.base import MAX_DEPTH, too_deep
 from meshlens.models.envoy.resources import Resource
 from meshlens.models.redaction import redact_at, redact_text
 from meshlens.models.snapshot import EnvoyProxy, Snapshot
@@ -217,9 +218,9 @@ def _pending_update(serving: Resource[Any], warming: Resource[Any] | None) -> di
 def _eds_names(proxy: EnvoyProxy) -> set[str]:
     """Assignment names that come from EDS (Envoy lists an empty one for every other cluster too)."""
     names = set()
-    for c in proxy.clusters:
-        if c.raw.get("type") == "EDS":
-            names.add((c.raw.get("eds_cluster_config") or {}).get("service_name") or c.name)
+    for c in proxy.valid_clusters:
+        if c.eds_service_name is not None:
+            names.add(c.eds_service_name)
     return names
 
 
@@ -243,32 +244,54 @@ def _compare_type(xds: str, a: EnvoyProxy, b: EnvoyProxy, drift: list[ResourceDr
             drift.append(ResourceDrift(type=xds, name=name, status=status,
                                        details=rb.error.details if rb.error else None))
             continue
+        refusal = _uncomparable(ra, rb)
+        if refusal is not None:  # reported, never taken as a match
+            drift.append(ResourceDrift(type=xds, name=name, status="changed", details=f"not compared: {refusal}"))
+            continue
         pending = _pending_update(rb, warming.get(name))
         if pending is not None and canonical(pending) == canonical(ra.raw):
             # Envoy holds the intended version but has not finished warming it; the old one serves.
             drift.append(ResourceDrift(type=xds, name=name, status="warming",
                                        details="the intended version is warming; the previous one still serves"))
             continue
-        if ra.raw == rb.raw and rb.state == "active" and rb.error is None:
-            continue  # identical as given: nothing to canonicalise (the common case, and the fast one)
-        if xds == "EDS":
-            ca, ha = _eds_canonical(ra.raw)
-            cb, hb = _eds_canonical(rb.raw)
-            moved = [Change(path=f"$.lb_endpoints[{addr!r}].health_status", intended=ha.get(addr),
-                            loaded=hb.get(addr), kind="health")
-                     for addr in sorted(set(ha) & set(hb)) if ha[addr] != hb[addr]]
-            if moved:
-                health.append(ResourceDrift(type=xds, name=name, status="changed", changes=moved, runtime_only=True))
-        else:
-            ca, cb = canonical(ra.raw), canonical(rb.raw)
-        changes = compare(ca, cb)
-        if rb.state == "rejected" or rb.error is not None:
-            drift.append(ResourceDrift(type=xds, name=name, status="rejected", changes=changes,
-                                       details=rb.error.details if rb.error else None))
-        elif rb.state == "warming":
-            drift.append(ResourceDrift(type=xds, name=name, status="warming", changes=changes))
-        elif changes:
-            drift.append(ResourceDrift(type=xds, name=name, status="changed", changes=changes))
+        try:
+            _compare_pair(xds, name, ra, rb, drift, health)
+        except (AttributeError, TypeError, ValueError, KeyError, IndexError) as exc:
+            drift.append(ResourceDrift(type=xds, name=name, status="changed",
+                                       details=f"not compared: malformed resource ({type(exc).__name__}: {exc})"))
+
+
+def _uncomparable(ra: Resource[Any], rb: Resource[Any]) -> str | None:
+    """Why a pair cannot be compared (nesting beyond what the walks below may recurse into), if so."""
+    for side, res in (("intended", ra), ("loaded", rb)):
+        deep = too_deep(res.raw)
+        if deep is not None:
+            return f"the {side} resource is nested deeper than {MAX_DEPTH} levels (at {res.json_path}{deep})"
+    return None
+
+
+def _compare_pair(xds: str, name: str, ra: Resource[Any], rb: Resource[Any], drift: list[ResourceDrift],
+                  health: list[ResourceDrift]) -> None:
+    if ra.raw == rb.raw and rb.state == "active" and rb.error is None:
+        return  # identical as given: nothing to canonicalise (the common case, and the fast one)
+    if xds == "EDS":
+        ca, ha = _eds_canonical(ra.raw)
+        cb, hb = _eds_canonical(rb.raw)
+        moved = [Change(path=f"$.lb_endpoints[{addr!r}].health_status", intended=ha.get(addr),
+                        loaded=hb.get(addr), kind="health")
+                 for addr in sorted(set(ha) & set(hb)) if ha[addr] != hb[addr]]
+        if moved:
+            health.append(ResourceDrift(type=xds, name=name, status="changed", changes=moved, runtime_only=True))
+    else:
+        ca, cb = canonical(ra.raw), canonical(rb.raw)
+    changes = compare(ca, cb)
+    if rb.state == "rejected" or rb.error is not None:
+        drift.append(ResourceDrift(type=xds, name=name, status="rejected", changes=changes,
+                                   details=rb.error.details if rb.error else None))
+    elif rb.state == "warming":
+        drift.append(ResourceDrift(type=xds, name=name, status="warming", changes=changes))
+    elif changes:
+        drift.append(ResourceDrift(type=xds, name=name, status="changed", changes=changes))
 
 
 _DIGITS = re.compile(r"\d+")

@@ -38,7 +38,7 @@ def jsonpb(obj: Any, type_name: str, orderer: ProtoOrderer | None = None) -> str
 
 
 def _clusters(proxy: EnvoyProxy) -> dict[str, Any]:
-    active = sorted((c for c in proxy.clusters if c.state == "active"), key=lambda c: c.name)
+    active = sorted((c for c in proxy.valid_clusters if c.state == "active"), key=lambda c: c.name)
     entries = []
     for c in active:
         entry: dict[str, Any] = {"cluster": c.raw}
@@ -49,7 +49,7 @@ def _clusters(proxy: EnvoyProxy) -> dict[str, Any]:
 
 
 def _listeners(proxy: EnvoyProxy) -> dict[str, Any]:
-    active = sorted((r for r in proxy.listeners if r.state == "active"), key=lambda r: r.name)
+    active = sorted((r for r in proxy.valid_listeners if r.state == "active"), key=lambda r: r.name)
     entries = []
     for r in active:
         entry: dict[str, Any] = {"active_state": {"listener": r.raw}}
@@ -64,7 +64,7 @@ def _listeners(proxy: EnvoyProxy) -> dict[str, Any]:
 
 
 def _routes(proxy: EnvoyProxy) -> dict[str, Any]:
-    dynamic = sorted((r for r in proxy.route_configs if r.state == "active"), key=lambda r: r.name)
+    dynamic = sorted((r for r in proxy.valid_route_configs if r.state == "active"), key=lambda r: r.name)
     entries = []
     for r in dynamic:
         config = dict(r.raw)

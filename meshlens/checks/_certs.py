@@ -125,9 +125,9 @@ def _tls_secret_names(socket: Any, out: set[str], depth: int = 0) -> None:
 
 def _sockets(proxy: EnvoyProxy) -> list[Any]:
     out: list[Any] = []
-    for res in proxy.listeners:
+    for res in proxy.valid_listeners:
         out.extend(chain.raw.get("transport_socket") for chain in chains(res))
-    for cluster in proxy.clusters:
+    for cluster in proxy.valid_clusters:
         raw = cluster.raw
         out.append(raw.get("transport_socket"))
         out.extend(m.get("transport_socket") for m in raw.get("transport_socket_matches") or () if isinstance(m, dict))
@@ -162,9 +162,9 @@ def _envoy_holder(proxy: EnvoyProxy) -> Holder:
     roots_subject: Subject | None = None
     # SDS secrets are in use (Envoy subscribes only to what a TLS context names); static ones are
     # judged lazily (Holder.in_use), except trust bundles, which decide the proxy's roots.
-    static_bundles = [s for s in proxy.secrets if s.state == "static" and s.raw.get("validation_context")]
+    static_bundles = [s for s in proxy.valid_secrets if s.state == "static" and s.raw.get("validation_context")]
     referenced = referenced_secrets(proxy, {s.name for s in static_bundles}) if static_bundles else None
-    secrets = [s for s in proxy.secrets if s.state != "rejected" and not (
+    secrets = [s for s in proxy.valid_secrets if s.state != "rejected" and not (
         s in static_bundles and referenced is not None and s.name not in referenced)]
     # Trust bundles first: a root shipped at the end of a chain belongs to its bundle.
     secrets.sort(key=lambda s: 0 if s.raw.get("validation_context") is not None else 1)

@@ -68,7 +68,7 @@ class Host(NamedTuple):
 
 def _service_to_clusters(proxy: EnvoyProxy) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
-    for cl in proxy.clusters:
+    for cl in proxy.valid_clusters:
         eds = cl.raw.get("eds_cluster_config")
         service = (eds.get("service_name") if eds else None) or cl.name
         out.setdefault(str(service), []).append(cl.name)
@@ -134,7 +134,7 @@ def _host_table(proxy: EnvoyProxy) -> HostTable:
     if "endpoints" in proxy.sections:
         names = _service_to_clusters(proxy)
         path = ".endpoints[{}].lb_endpoints[{}]"
-        for res in proxy.endpoints:
+        for res in proxy.valid_endpoints:
             for cluster in names.get(res.name, [res.name]):
                 if cluster in covered:
                     continue

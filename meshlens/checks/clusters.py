@@ -111,7 +111,7 @@ def _configured(proxy: EnvoyProxy, key: str) -> set[str] | None:
     """Clusters with ``key`` (health_checks, outlier_detection) configured; None without CDS."""
     if "clusters" not in proxy.sections:
         return None
-    return {c.name for c in proxy.clusters if c.raw.get(key)}
+    return {c.name for c in proxy.valid_clusters if c.raw.get(key)}
 
 
 class _RuntimeFlag(Check, abstract=True):

@@ -138,7 +138,7 @@ PROBE_DST = "240.0.0.1:1"  # reserved address, port with no listener: only a cat
 
 def blackholes_unknown(proxy: EnvoyProxy) -> bool:
     """True when the proxy's outbound catch-all drops unknown destinations (REGISTRY_ONLY)."""
-    if not any(r.raw.get("use_original_dst") for r in proxy.listeners):
+    if not any(r.raw.get("use_original_dst") for r in proxy.valid_listeners):
         return False
     probe = trace(proxy, to=f"{PROBE_HOST}:1", dst=PROBE_DST)
     return probe.disposition == Disposition.BLACKHOLE

@@ -182,16 +182,21 @@ class UnnamedDuplicate(LoadCheck):
 
 
 class Malformed(LoadCheck):
-    """An entry of an admin capture could not be read and was skipped.
+    """An entry of a capture could not be read, or a resource was refused by its typed model, and was skipped.
 
     ## What it checks
-    ``/clusters``, ``/certs``, ``/listeners``, syncz entries that do not have the expected shape.
+    ``/clusters``, ``/certs``, ``/listeners``, syncz entries that do not have the expected shape; and
+    config-dump resources (listeners, clusters, route configurations, endpoint assignments, secrets,
+    ECDS configs) that their typed model refuses (a number where a list belongs, nesting deeper than
+    100 levels, ...). Views, trace, the graph and other checks skip such a resource instead of
+    guessing from its raw JSON.
 
     ## Why it matters
     What the entry described is missing from views and checks.
 
     ## Example
-    A ``/clusters`` text line ``name::10.0.0.1:80::weight::x`` (weight is not a number).
+    A ``/clusters`` text line ``name::10.0.0.1:80::weight::x`` (weight is not a number); a route
+    configuration with ``"virtual_hosts": -1``.
 
     ## How to fix
     Recapture the endpoint; if Envoy really printed it, report a meshlens bug with the line.
@@ -201,6 +206,12 @@ class Malformed(LoadCheck):
     name = "load.malformed"
     severity = Severity.WARNING
     title = "Malformed entry skipped"
+
+    def run(self, snapshot: Snapshot, ctx: CheckContext) -> Iterator[Finding | Subject]:
+        yield from super().run(snapshot, ctx)
+        for proxy in snapshot.proxies:
+            for f in proxy.validate_all():
+                yield self.finding(load_subject(snapshot, f), f.location, severity=f.severity, detail=f.message)
 
 
 class UnrecognizedInput(LoadCheck):

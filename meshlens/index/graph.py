@@ -117,7 +117,7 @@ class MeshGraph:
     def _build(self) -> None:  # noqa: C901 - one pass adding every kind of node and edge
         idx = self._index
         refs = idx.refs
-        for res in self.proxy.listeners:
+        for res in self.proxy.valid_listeners:
             if res.state != "rejected":  # never served; its failed configuration is not part of the graph
                 self._node(NodeKey("listener", listener_key(res)), model=res, state=res.state)
         for chain in refs.chains:

@@ -145,7 +145,7 @@ class ProxyIndex:
         """Index ``proxy`` (use :func:`index_for`, which builds it once per proxy)."""
         idx = cls(proxy)
         idx.own_ips = tuple(norm_ip(ip) for ip in proxy.ips)
-        for res in proxy.listeners:
+        for res in proxy.valid_listeners:
             if res.state not in SERVING:
                 continue
             if res.name:
@@ -168,18 +168,18 @@ class ProxyIndex:
                 idx.by_address.setdefault((ip, port), res)
             if res.raw.get("use_original_dst"):
                 idx.original_dst.append(res)
-        for rc in proxy.route_configs:
+        for rc in proxy.valid_route_configs:
             # Dynamic (RDS) first: inline route configs are reached through their listener.
             if rc.state != "static":
                 idx.route_configs[rc.name] = rc
-        for rc in proxy.route_configs:
+        for rc in proxy.valid_route_configs:
             idx.route_configs.setdefault(rc.name, rc)
-        for cl in proxy.clusters:
+        for cl in proxy.valid_clusters:
             if cl.state in SERVING:
                 idx.clusters.setdefault(cl.name, cl)
             else:
                 idx.not_serving_clusters.setdefault(cl.name, cl)
-        for ep in proxy.endpoints:
+        for ep in proxy.valid_endpoints:
             idx.assignments.setdefault(ep.name, ep)
         return idx
 
@@ -221,7 +221,7 @@ class ProxyIndex:
     def loaded_clusters(self) -> dict[str, ClusterResource]:
         """Every cluster Envoy holds by name: static, active, warming, draining (not rejected)."""
         if self._loaded is None:
-            self._loaded = {c.name: c for c in self.proxy.clusters if c.state != "rejected" and c.name}
+            self._loaded = {c.name: c for c in self.proxy.valid_clusters if c.state != "rejected" and c.name}
         return self._loaded
 
     def cluster(self, name: str) -> ClusterResource | None:
@@ -253,7 +253,7 @@ class ProxyIndex:
     def _build_parsed(self) -> None:
         by_parsed: dict[tuple[Any, ...], ClusterResource] = {}
         by_service: dict[tuple[str, int], list[ClusterResource]] = {}
-        for res in self.proxy.clusters:
+        for res in self.proxy.valid_clusters:
             parsed = ClusterName.parse(res.name)
             if res.state in SERVING:
                 by_parsed.setdefault(_parsed_key(parsed), res)
@@ -272,7 +272,7 @@ class ProxyIndex:
         """The secret named ``name`` (static or dynamic, the first the dump lists)."""
         if self._secrets is None:
             self._secrets = {}
-            for res in self.proxy.secrets:
+            for res in self.proxy.valid_secrets:
                 self._secrets.setdefault(res.name, res)
         return self._secrets.get(name)
 

@@ -249,7 +249,7 @@ def _walk_routes(refs: ProxyRefs, entry: RouteConfigEntry) -> None:
 def build_refs(proxy: EnvoyProxy) -> ProxyRefs:
     """Walk the proxy's served listeners and route configurations once."""
     refs = ProxyRefs()
-    for res in proxy.listeners:
+    for res in proxy.valid_listeners:
         if res.state != "rejected":  # never served: its failed configuration refers to nothing
             _walk_listener(refs, res)
     dynamic = [RouteConfigEntry(rc.name, rc.raw, rc.location, resource=rc)
@@ -257,7 +257,7 @@ def build_refs(proxy: EnvoyProxy) -> ProxyRefs:
     if "listeners" not in proxy.sections:
         # No LDS in the capture: the RoutesConfigDump's static entries are the only copy of inline configs.
         dynamic += [RouteConfigEntry(rc.name, rc.raw, rc.location, inline=True, resource=rc)
-                    for rc in proxy.route_configs if rc.state == "static"]
+                    for rc in proxy.valid_route_configs if rc.state == "static"]
     refs.route_configs = dynamic + refs.route_configs
     for entry in refs.route_configs:
         _walk_routes(refs, entry)
@@ -267,7 +267,7 @@ def build_refs(proxy: EnvoyProxy) -> ProxyRefs:
 def _unique_dynamic(proxy: EnvoyProxy) -> list[RouteConfigResource]:
     """The dynamic (RDS) route configurations, one per name (the last the dump lists, as Envoy serves)."""
     seen: dict[str, RouteConfigResource] = {}
-    for rc in proxy.route_configs:
+    for rc in proxy.valid_route_configs:
         if rc.state != "static":
             seen[rc.name] = rc
     return list(seen.values())

@@ -136,7 +136,8 @@ class HostStatus(MeshModel):
             try:
                 return {s["name"]: s.get("value", 0) for s in value}
             except (KeyError, TypeError, AttributeError):
-                return {s["name"]: s.get("value", 0) for s in value if isinstance(s, dict) and "name" in s}
+                return {s["name"]: s.get("value", 0) for s in value
+                        if isinstance(s, dict) and isinstance(s.get("name"), str)}
         return value
 
     @field_validator("success_rate", "local_origin_success_rate", mode="before")

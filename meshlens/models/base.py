@@ -29,6 +29,29 @@ class MeshModel(BaseModel):
     )
 
 
+#: Containers nested deeper than this are refused, as a located error or finding: real Envoy and ztunnel
+#: dumps stay under 30 levels, while recursive walks (casing, Go-style JSON writers, deepdiff, JSONPath)
+#: need Python stack per level. YAML is checked when read; JSON resources when their model is validated.
+MAX_DEPTH = 100
+
+
+def too_deep(value: Any, limit: int = MAX_DEPTH) -> str | None:
+    """The relative JSON path of the first container nested deeper than ``limit``, else None.
+
+    Iterative: arbitrarily deep input cannot exhaust the Python stack.
+    """
+    stack: list[tuple[Any, int, str]] = [(value, 1, "")]
+    while stack:
+        node, depth, path = stack.pop()
+        if depth > limit:
+            return path
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1, f"{path}.{k}") for k, v in node.items() if isinstance(v, (dict, list)))
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1, f"{path}[{i}]") for i, v in enumerate(node) if isinstance(v, (dict, list)))
+    return None
+
+
 class Location(BaseModel):
     """Where something came from: file, archive member and JSON path inside the document."""
 

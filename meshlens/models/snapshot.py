@@ -10,6 +10,7 @@ from meshlens.errors import UsageError
 from meshlens.models import hooks
 from meshlens.models.base import LoadFinding, Location
 from meshlens.models.derived import DerivedFacts
+from meshlens.models.guard import KINDS, VALID
 
 if TYPE_CHECKING:  # istiod and ztunnel models are imported by whoever loads them, not by Envoy-only work
     from meshlens.index.graph import MeshGraph
@@ -182,6 +183,56 @@ class EnvoyProxy:
         if self.group:
             candidates.add(self.group.rstrip("/").rsplit("/", 1)[-1])
         return name in candidates
+
+    # --- the guarded boundary (see meshlens.models.guard) ---------------------------------------
+    def valid(self, kind: str) -> list[Any]:
+        """The resources of ``kind`` (``"listeners"``, ``"clusters"`` ...) that the typed model accepts.
+
+        Views, trace, the index, the graph and checks read resources through here; each refused
+        resource is skipped and recorded once in :attr:`refused` as a located ML0007 finding.
+        """
+        return VALID.of(self).of(kind)
+
+    @property
+    def valid_listeners(self) -> list[ListenerResource]:
+        """Listeners the typed model accepts (see :meth:`valid`)."""
+        return self.valid("listeners")
+
+    @property
+    def valid_clusters(self) -> list[ClusterResource]:
+        """Clusters the typed model accepts (see :meth:`valid`)."""
+        return self.valid("clusters")
+
+    @property
+    def valid_route_configs(self) -> list[RouteConfigResource]:
+        """Route configurations the typed model accepts (see :meth:`valid`)."""
+        return self.valid("route_configs")
+
+    @property
+    def valid_endpoints(self) -> list[EndpointResource]:
+        """Endpoint assignments the typed model accepts (see :meth:`valid`)."""
+        return self.valid("endpoints")
+
+    @property
+    def valid_secrets(self) -> list[SecretResource]:
+        """Secrets the typed model accepts (see :meth:`valid`)."""
+        return self.valid("secrets")
+
+    @property
+    def valid_ecds(self) -> list[EcdsResource]:
+        """ECDS extension configs the typed model accepts (see :meth:`valid`)."""
+        return self.valid("ecds")
+
+    @property
+    def refused(self) -> list[LoadFinding]:
+        """ML0007 findings for the resources the typed model refused, among the kinds asked so far."""
+        return list(VALID.of(self).findings)
+
+    def validate_all(self) -> list[LoadFinding]:
+        """Validate every resource now; the ML0007 findings of those the typed model refuses."""
+        for kind in KINDS:
+            self.valid(kind)
+        return self.refused
 
     # --- lookups ------------------------------------------------------------------------------
     @property

@@ -5,10 +5,18 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from meshlens.analysis.route_tests import RouteTestReport
+from meshlens.analysis.route_tests.dump_tests import Mismatch
 from meshlens.analysis.route_tests.text import ToolOutput, router_check_output
 from meshlens.render.trace import render_trace
 
 __all__ = ["ToolOutput", "render_junit", "render_text", "router_check_output"]
+
+
+def _mismatch(m: Mismatch) -> str:
+    """One unmet expectation (router_check_tool's line as it is, for its form)."""
+    if m.expected is None and isinstance(m.actual, str) and m.actual.startswith("expected: ["):
+        return m.actual
+    return f"{m.field}: expected {m.expected!r}, got {m.actual!r}"
 
 
 def render_text(report: RouteTestReport) -> str:
@@ -22,7 +30,7 @@ def render_text(report: RouteTestReport) -> str:
         if r.error:
             lines.append(f"      error: {r.error}")
         for m in r.mismatches:
-            lines.append(f"      {m.field}: expected {m.expected!r}, got {m.actual!r}")
+            lines.append(f"      {_mismatch(m)}")
         if r.trace is not None:
             lines.extend("      " + line for line in render_trace(r.trace).rstrip().splitlines())
     lines.append("")
@@ -40,7 +48,7 @@ def render_junit(report: RouteTestReport) -> str:
     for r in report.results:
         case = ET.SubElement(suite, "testcase", classname="meshlens.route-tests", name=r.name)
         if not r.passed:
-            message = r.error or "; ".join(f"{m.field}: expected {m.expected!r}, got {m.actual!r}"
+            message = r.error or "; ".join(_mismatch(m)
                                            for m in r.mismatches)
             failure = ET.SubElement(case, "failure", message=message)
             failure.text = render_trace(r.trace) if r.trace is not None else message

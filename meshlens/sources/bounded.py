@@ -36,12 +36,9 @@ from pathlib import Path
 from typing import Any
 
 from meshlens.errors import LoadError, UsageError
-from meshlens.models.base import Location
+from meshlens.models.base import MAX_DEPTH, Location
 
 DEFAULT_MAX_BYTES = 2 * 1024**3
-#: Containers nested deeper than this are refused: real Envoy and ztunnel dumps stay under 30 levels,
-#: and recursive walks (casing, Go-style JSON writers, deepdiff, JSONPath) need Python stack per level.
-MAX_DEPTH = 100
 _INT64_MIN = -(2**63)
 _UINT64_MAX = 2**64 - 1
 

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from meshlens.models.base import (
+    MAX_DEPTH,
     ML0001_UNKNOWN_TYPE,
     ML0002_NO_EDS,
     ML0003_NO_SECRETS,
@@ -28,6 +29,7 @@ from meshlens.models.base import (
     ML0013_DUPLICATE_CAPTURE,
     Location,
     Severity,
+    too_deep,
 )
 from meshlens.models.casing import looks_camel, to_snake_tree
 from meshlens.models.envoy.bootstrap import Bootstrap
@@ -138,6 +140,9 @@ class Walker:
         self.set_bootstrap(raw, path + ".bootstrap")
 
     def set_bootstrap(self, raw: dict[str, Any], path: str) -> None:
+        deep = too_deep(raw)
+        if deep is not None:
+            raise self.doc.error(f"malformed bootstrap: nested deeper than {MAX_DEPTH} levels", path + deep)
         try:
             bootstrap = Bootstrap.model_validate(raw)
         except ValidationError as exc:

@@ -24,11 +24,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from meshlens.models.base import (
+    MAX_DEPTH,
     ML0011_BAD_CERTIFICATE,
     ML0014_ZTUNNEL_STAGED_SERVICES,
     ML0015_ZTUNNEL_CERT_NOT_READY,
     Location,
     Severity,
+    too_deep,
 )
 from meshlens.models.ztunnel import (
     SHAPE_LIST,
@@ -214,6 +216,9 @@ def read_ztunnel(doc: Document) -> Ztunnel:
     data = doc.data
     if not isinstance(data, dict):
         raise doc.error(f"the document is {describe_value(data)}: expected a ztunnel config dump object")
+    deep = too_deep(data)  # ztunnel dumps are small: one walk bounds every later recursive one
+    if deep is not None:
+        raise doc.error(f"nested deeper than {MAX_DEPTH} levels", json_path="$" + deep)
     reader = _Reader(doc)
     shape = detect_shape(data)
     z = Ztunnel(location=doc.location, raw=data, name=ztunnel_name(doc.location), shape=shape)

@@ -11,10 +11,13 @@ A tests file (YAML or JSON) lists requests and what should happen to them::
 (or ``port``), ``dst``, ``src``, ``http_version`` and ``proxy``; ``expect`` takes ``disposition``,
 ``listener``, ``filter_chain``, ``route_config``, ``virtual_host``, ``route``, ``cluster`` (the
 single cluster, or one of the weighted ones), ``clusters`` (the full set), ``response_code`` and
-``redirect`` (the Location). router_check_tool's own form (``test_name``, ``input`` with
-``:authority``/``authority``, ``:path``/``path``, ``method``, ``additional_request_headers``, and
-``validate`` with ``cluster_name``, ``virtual_host_name``, ``path_redirect``, ``code_redirect``)
-is accepted too, so existing suites run unchanged.
+``redirect`` (the Location). router_check_tool's own form (``test_name``/``input``/``validate``,
+:mod:`.schema`) is accepted too and judged by the same comparator as ``router-check``
+(:mod:`.compare`), every ``validate`` field included; here the request goes through the whole proxy
+(listener, connection manager, route, cluster), so ``ssl`` sends ``x-forwarded-proto: https`` and
+``internal`` sends ``x-envoy-internal: true`` as a client would (the connection manager decides what
+survives). ``runtime``, ``dynamic_metadata`` and ``additional_response_headers`` describe run-time
+state a capture does not hold: a test that sets them is an error here (use ``router-check``).
 
 Coverage counts the routes of the proxy's named route configurations that no test reached.
 """
@@ -25,27 +28,33 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from meshlens.analysis.route_tests.compare import Observed, compare
+from meshlens.analysis.route_tests.schema import CheckTest, parse_check_item
 from meshlens.analysis.trace import trace
-from meshlens.analysis.trace.model import Trace
+from meshlens.analysis.trace.headers import HeaderMap
+from meshlens.analysis.trace.model import Disposition, Trace
 from meshlens.errors import LoadError
 from meshlens.models import hooks
 from meshlens.models.result import Result
 from meshlens.models.snapshot import EnvoyProxy, Snapshot
 from meshlens.sources.coerce import as_snapshot
-from meshlens.sources.read import read_source
+from meshlens.sources.read import Document, read_source
 
 EXPECT_KEYS = ("disposition", "listener", "filter_chain", "route_config", "virtual_host", "route", "cluster",
                "clusters", "response_code", "redirect")
 
 
 class RouteTest(BaseModel):
-    """One route test: a ``request`` (authority, path, headers ...) and what the trace must ``expect``."""
+    """One route test: a ``request`` (authority, path, headers ...) and what the trace must ``expect``
+    (meshlens' form), or router_check_tool's test (``check``).
+    """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
     name: str
     request: dict[str, Any]
     expect: dict[str, Any]
+    check: CheckTest | None = Field(default=None, exclude=True)
 
 
 class Mismatch(BaseModel):
@@ -127,23 +136,17 @@ class RouteTestReport(Result, BaseModel):
         return out
 
 
-def _from_router_check(item: dict[str, Any]) -> RouteTest:
-    given = item.get("input") or {}
-    headers = {h["key"]: h["value"] for h in given.get("additional_request_headers") or () if "key" in h}
-    request = {"authority": given.get(":authority") or given.get("authority"),
-               "path": given.get(":path") or given.get("path") or "/",
-               "method": given.get(":method") or given.get("method") or "GET", "headers": headers}
-    validate = item.get("validate") or {}
-    expect: dict[str, Any] = {}
-    if "cluster_name" in validate:
-        expect["cluster"] = validate["cluster_name"]
-    if "virtual_host_name" in validate:
-        expect["virtual_host"] = validate["virtual_host_name"]
-    if "path_redirect" in validate:
-        expect["redirect"] = validate["path_redirect"]
-    if "code_redirect" in validate:
-        expect["response_code"] = validate["code_redirect"]
-    return RouteTest(name=str(item.get("test_name", "")), request=request, expect=expect)
+def _from_router_check(doc: Document, item: dict[str, Any], path: str) -> RouteTest:
+    check = parse_check_item(doc, item, path)
+    given = check.input
+    headers = list(given.request_headers)
+    if given.ssl:
+        headers.append(("x-forwarded-proto", "https"))
+    if given.internal:
+        headers.append(("x-envoy-internal", "true"))
+    request = {"authority": given.authority, "path": given.path, "method": given.method, "headers": headers,
+               "random_value": given.random_value}
+    return RouteTest(name=check.name, request=request, expect={}, check=check)
 
 
 def parse_tests(source: Any) -> list[RouteTest]:
@@ -159,7 +162,7 @@ def parse_tests(source: Any) -> list[RouteTest]:
         path = f"$.tests[{i}]"
         if not isinstance(item, dict):
             raise doc.error("expected a test (a mapping)", path)
-        test = _from_router_check(item) if "input" in item else RouteTest(
+        test = _from_router_check(doc, item, path) if "input" in item else RouteTest(
             name=str(item.get("name") or f"test {i + 1}"), request=dict(item.get("request") or {}),
             expect=dict(item.get("expect") or {}))
         if not test.request.get("authority"):
@@ -170,6 +173,42 @@ def parse_tests(source: Any) -> list[RouteTest]:
                             path + ".expect")
         tests.append(test)
     return tests
+
+
+def _not_over_dumps(check: CheckTest) -> str | None:
+    given = check.input
+    used = [name for name, value in (("runtime", given.runtime), ("dynamic_metadata", given.dynamic_metadata),
+                                     ("additional_response_headers", given.response_headers)) if value]
+    if not used:
+        return None
+    return (f"input {', '.join(used)} describes run-time state a capture does not hold: "
+            "run this test with meshlens router-check")
+
+
+def observed(t: Trace) -> Observed:
+    """What the router did in a whole-proxy trace, as the route-test comparator reads it."""
+    obs = Observed(unknown=dict(t.unknown), route_metadata=dict(t.route_metadata))
+    obs.request = HeaderMap([(":authority", t.upstream_host or ""), (":path", t.upstream_path or "")]
+                            + [(h.name, h.value) for h in t.request_headers])
+    obs.response = HeaderMap([(h.name, h.value) for h in t.response_headers])
+    if t.disposition in (Disposition.REDIRECT, Disposition.DIRECT_RESPONSE) and t.route is not None:
+        obs.direct_entry = True
+        obs.path_redirect = t.redirect_location or ""
+        obs.code_redirect = t.response_code or 0
+    elif t.upstream_path is not None:
+        obs.route_entry = True
+        obs.virtual_host_name = t.virtual_host or ""
+        obs.virtual_cluster_name = t.virtual_cluster or ""
+        obs.path_rewrite, obs.host_rewrite = t.upstream_path, t.upstream_host or ""
+        obs.timeout = t.timeout or ""
+        live = [c.name for c in t.clusters if c.weight is None or c.weight > 0]
+        if len(live) == 1:
+            obs.cluster_name = live[0]
+        elif live:
+            obs.unknown.setdefault("cluster_name", "a weighted split without a random value")
+    elif t.disposition in (Disposition.INSUFFICIENT_INFO,):
+        obs.undetermined = "; ".join(t.notes) or "the capture lacks what the trace needs"
+    return obs
 
 
 def _compare(test: RouteTest, t: Trace) -> list[Mismatch]:
@@ -198,7 +237,7 @@ def _compare(test: RouteTest, t: Trace) -> list[Mismatch]:
 
 def _routes(proxy: EnvoyProxy) -> list[RouteKey]:
     keys: dict[tuple[str, str, str], RouteKey] = {}
-    for rc in proxy.route_configs:
+    for rc in proxy.valid_route_configs:
         if not rc.name or rc.state == "rejected":
             continue
         for vh in rc.route_config.virtual_hosts:
@@ -227,10 +266,12 @@ def run_route_tests(tests_source: Any, dump: Any, *, proxy: str | None = None) -
                 if snapshot is None:
                     raise LoadError("a test names a proxy but a single proxy was given")
                 target = snapshot.proxy(req.get("proxy"))
+            if test.check is not None and (why := _not_over_dumps(test.check)):
+                raise LoadError(why)
             t = trace(target, to=str(req["authority"]), path=str(req.get("path", "/")),
                       method=str(req.get("method", "GET")), headers=req.get("headers") or {},
                       dst=req.get("dst"), src=req.get("src"), http_version=str(req.get("http_version", "1.1")),
-                      port=req.get("listener_port") or req.get("port"))
+                      port=req.get("listener_port") or req.get("port"), random_value=req.get("random_value"))
         except LoadError as exc:
             results.append(RouteTestResult(name=test.name, passed=False, error=str(exc)))
             continue
@@ -239,6 +280,14 @@ def run_route_tests(tests_source: Any, dump: Any, *, proxy: str | None = None) -
             continue
         if t.route_config is not None and t.virtual_host is not None and t.route is not None:
             hit.add((t.route_config, t.virtual_host, t.route))
+        if test.check is not None:
+            verdict = compare(test.check.validate, observed(t))
+            mismatches = [Mismatch(field=line.rsplit("test type: ", 1)[-1], expected=None, actual=line)
+                          for line in verdict.failures]
+            error = "; ".join(verdict.errors) or None
+            results.append(RouteTestResult(name=test.name, passed=verdict.passed, mismatches=mismatches,
+                                           error=error, trace=t))
+            continue
         mismatches = _compare(test, t)
         results.append(RouteTestResult(name=test.name, passed=not mismatches, mismatches=mismatches, trace=t))
     universe = _routes(default_proxy) if default_proxy is not None else []

@@ -79,6 +79,8 @@ def trace_http(walk: Walk, idx: ProxyIndex, hcm: HttpConnectionManager, raw: Req
         return walk.done(Disposition.NO_ROUTE, response_code=404)
     walk.hop("route", sel.route.name or str(sel.index), sel.why, sel.skipped)
     walk.fields["route"] = sel.route.name or str(sel.index)
+    if sel.route.metadata is not None and sel.route.metadata.filter_metadata:
+        walk.fields["route_metadata"] = dict(sel.route.metadata.filter_metadata)
     fmt = FormatContext(protocol=down.protocol, downstream_remote=down.remote, downstream_local=down.local)
     out = finalize(config, vhost, sel.route, req,
                    FinalizeOptions(random_value=random_value, internal=prepared.internal, fmt=fmt))

@@ -77,7 +77,7 @@ def _wildcard_name(dst_ip: str | None) -> str:
 def _own_address(walk: Walk, exact: ListenerResource | None, wildcard: ListenerResource | None,
                  dst_ip: str, port: int) -> ListenerPick | None:
     """Inbound traffic on a proxy with an INBOUND listener (iptables inbound capture); None without one."""
-    inbound = next((r for r in walk.proxy.listeners if r.state in ("static", "active")
+    inbound = next((r for r in walk.proxy.valid_listeners if r.state in ("static", "active")
                     and r.raw.get("traffic_direction") == "INBOUND" and "address" in r.raw), None)
     if inbound is None:
         return None
@@ -113,8 +113,45 @@ def _internal(walk: Walk, idx: ProxyIndex, dst_ip: str | None, port: int) -> Lis
     return ListenerPick(pick, inbound=True)
 
 
+def not_serving(walk: Walk, dst_ip: str | None, port: int) -> list[tuple[str, str]]:
+    """Listeners for ``dst_ip:port`` (or the wildcard address on ``port``) that Envoy holds but does not
+    serve: warming (waiting for its clusters or routes), draining, or rejected.
+    """
+    out = []
+    for res in walk.proxy.listeners:
+        if res.state in ("static", "active"):
+            continue
+        try:
+            address = res.listener.address
+        except Exception:  # noqa: BLE001 - a listener the model refused is reported by the loader, not here
+            continue
+        if address is None or address.port != port:
+            continue
+        ip = address.ip or ""
+        if ip in (dst_ip, *ANY_ADDRESS.values()) or dst_ip is None:
+            why = {"warming": "is warming (Envoy does not serve it until its clusters and routes arrive)",
+                   "draining": "is draining (being removed)",
+                   "rejected": "was rejected by Envoy (its config failed to apply)"}.get(res.state, f"is {res.state}")
+            out.append((res.name or f"{ip}_{port}", why))
+    return out
+
+
 def select_listener(walk: Walk, idx: ProxyIndex, dst_ip: str | None, port: int) -> ListenerPick:
-    """The listener the connection to ``dst_ip:port`` reaches (recording the hops), if any."""
+    """The listener the connection to ``dst_ip:port`` reaches (recording the hops), if any; a listener for
+    that address that Envoy holds but does not serve (warming, draining, rejected) is named.
+    """
+    pick = _select_listener(walk, idx, dst_ip, port)
+    held = not_serving(walk, dst_ip, port)
+    for name, why in held:
+        if pick.resource is None:
+            walk.notes.append(f"listener {name} for port {port} {why}: no listener serves {dst_ip or '*'}:{port}")
+        else:
+            walk.notes.append(f"listener {name} for port {port} {why}: port {port} is served by listener "
+                              f"{pick.resource.name} instead")
+    return pick
+
+
+def _select_listener(walk: Walk, idx: ProxyIndex, dst_ip: str | None, port: int) -> ListenerPick:
     exact = _serving(idx.exact(dst_ip, port))
     wildcard = _serving(idx.wildcard(dst_ip, port))
     if dst_ip is not None and norm_ip(dst_ip) in idx.own_ips:

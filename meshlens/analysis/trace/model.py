@@ -101,6 +101,7 @@ class Trace(Result, BaseModel):
     timeout: str | None = None  # the route timeout as protojson ("15s"); "0s" = none
     virtual_cluster: str | None = None
     unknown: dict[str, str] = Field(default_factory=dict)  # result fields meshlens cannot compute offline
+    route_metadata: dict[str, Any] = Field(default_factory=dict)  # the route's filter_metadata
     hops: list[Hop] = Field(default_factory=list)
     assumptions: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
@@ -109,6 +110,14 @@ class Trace(Result, BaseModel):
     def to_dict(self) -> dict[str, Any]:
         """The ``trace -o json`` document (JSON-safe)."""
         return self.model_dump(mode="json")
+
+    @property
+    def reaches_upstream(self) -> bool:
+        """Whether the request reaches a healthy upstream: ROUTED (a cluster with healthy endpoints) or
+        PASSTHROUGH (forwarded to its original destination). Everything else, including a local reply
+        and INSUFFICIENT_INFO (not known), does not (``trace --exit-code`` exits 1).
+        """
+        return self.disposition in (Disposition.ROUTED, Disposition.PASSTHROUGH)
 
     @property
     def cluster(self) -> str | None:

@@ -39,6 +39,20 @@ def render_trace(t: Trace, *, verbose: bool = False) -> str:
             lines.append(f"    {e.address:<24} {e.health:<10} {e.locality}".rstrip())
     if t.redirect_location:
         lines.append(f"  location: {t.redirect_location}")
+    lines.extend(_upstream(t))
     for n in t.notes:
         lines.append(f"  note: {n}")
     return "\n".join(lines) + "\n"
+
+
+def _upstream(t: Trace) -> list[str]:
+    """The upstream request and the response headers the route shapes, and a direct response's body."""
+    lines = []
+    if t.upstream_path is not None:
+        timeout = "none" if t.timeout in (None, "0s") else t.timeout
+        lines.append(f"  upstream: {t.upstream_host}{t.upstream_path}  (timeout {timeout})")
+    lines.extend(f"    > {h.name}: {h.value}" for h in t.request_headers if not h.name.startswith(":"))
+    lines.extend(f"    < {h.name}: {h.value}" for h in t.response_headers)
+    if t.response_body is not None:
+        lines.append(f"  body: {t.response_body!r}")
+    return lines

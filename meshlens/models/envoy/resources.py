@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from meshlens._gc import gc_held
 from meshlens.errors import LoadError
-from meshlens.models.base import Location, MeshModel
+from meshlens.models.base import MAX_DEPTH, Location, MeshModel, too_deep
 from meshlens.models.certs import Certificate, CertificateError, parse_time
 from meshlens.models.envoy.cluster import Cluster, ClusterLoadAssignment
 from meshlens.models.envoy.core import TypedExtensionConfig
@@ -156,10 +156,17 @@ class Resource(Generic[M]):
         return self._model  # type: ignore[return-value]
 
     def _validate_now(self) -> None:
+        deep = too_deep(self.raw)  # before any recursive walk: pydantic's, or a validator's
+        if deep is not None:
+            self._failure = (self._path + deep, f"nested deeper than {MAX_DEPTH} levels")
+            return
         try:
             self._model = self.MODEL.model_validate(self.raw)  # type: ignore[assignment]
         except ValidationError as exc:
             self._failure = format_validation_error(exc, self._path)
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError) as exc:
+            # a validator that met a shape it did not expect: still the model refusing the resource
+            self._failure = (self._path, f"{type(exc).__name__}: {str(exc)[:120]}")
 
     def attach(self, owner: weakref.ref[Any]) -> None:
         """Tell this resource its proxy (a weak reference), so its ``.config`` validates in bulk."""
@@ -172,6 +179,11 @@ class Resource(Generic[M]):
         except LoadError as exc:
             return exc
         return None
+
+    @property
+    def valid(self) -> bool:
+        """True when the typed model accepts the resource (validating it now if it was not yet)."""
+        return self.validate() is None
 
     # --- state -----------------------------------------------------------------------------
     @property

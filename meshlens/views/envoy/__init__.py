@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from meshlens.errors import UnsupportedDumpError, UsageError
+from meshlens.models.base import MAX_DEPTH
 from meshlens.views.base import Table, call_view, resolve_view
 from meshlens.views.envoy._common import EnvoyTable
 from meshlens.views.registry import ENVOY as VIEWS
@@ -38,7 +39,11 @@ def render(table: Table, output: str | None = None, *, show_secrets: bool = Fals
     """
     from meshlens.models.redaction import redact_output
 
-    return redact_output(_render(table, output, show_secrets), show_secrets=show_secrets)
+    try:
+        return redact_output(_render(table, output, show_secrets), show_secrets=show_secrets)
+    except RecursionError:  # the writers recurse; the models bound resources, not every raw section
+        raise UnsupportedDumpError(f"cannot print -o {output}: the capture is nested deeper than the writer "
+                                   f"can follow (meshlens refuses nesting beyond {MAX_DEPTH} levels)") from None
 
 
 def _render(table: Table, output: str | None, show_secrets: bool) -> str:

@@ -195,4 +195,4 @@ def describe_route_match(match: Any) -> str:
 
 def active_listeners(proxy: EnvoyProxy) -> list[Any]:
     """Listeners with an active state (dynamic, in dump order), then static ones."""
-    return by_state(proxy.listeners, "active", "static")
+    return by_state(proxy.valid_listeners, "active", "static")

@@ -100,7 +100,7 @@ def ecds_view(proxy: EnvoyProxy) -> EnvoyTable:
     """istioctl ``proxy-config ecds``: extension configs by type, then name."""
     require_section(proxy, "ecds", "ecds")
     entries = []
-    for res in proxy.ecds:
+    for res in proxy.valid_ecds:
         type_url = res.type_url or ""
         entries.append(((type_url, res.name), EcdsRow(name=res.name, type=type_url.removeprefix(_TYPE_URL_PREFIX),
                                                       type_url=type_url, version_info=res.version_info)))

@@ -64,7 +64,7 @@ def sorted_clusters(proxy: EnvoyProxy) -> list[tuple[Any, ClusterName]]:
     """Active then static clusters (with their parsed names) in istioctl's order: host, subset, port,
     direction.
     """
-    clusters = [(res, ClusterName.parse(res.name)) for res in by_state(proxy.clusters, "active", "static")]
+    clusters = [(res, ClusterName.parse(res.name)) for res in by_state(proxy.valid_clusters, "active", "static")]
     return go_sort_by_key(clusters, lambda pair: pair[1].istioctl_sort_key())
 
 

@@ -172,7 +172,7 @@ def eds_rows(proxy: EnvoyProxy, *, address: str | None = None, port: int | None 
         notes.append("this config dump has no EndpointsConfigDump section: capture /config_dump?include_eds "
                      "to see endpoints")
     assignments: list[tuple[Any, dict[str, Any], int]] = []
-    for res in by_state(proxy.endpoints, "active", "static"):
+    for res in by_state(proxy.valid_endpoints, "active", "static"):
         cla, count = _filtered(res.raw, address, port, cluster, status)
         if count:
             assignments.append((ClusterName.parse(res.name).istioctl_sort_key(), cla, count))

@@ -128,9 +128,9 @@ def secret_rows(proxy: EnvoyProxy, now: datetime | str | None = None, *, prefix:
     moment, time_note = resolve_now(now, proxy)
     notes: list[str] = []
     rows: list[SecretRow] = []
-    entries = [(r, "WARMING") for r in by_state(proxy.secrets, "warming")]
+    entries = [(r, "WARMING") for r in by_state(proxy.valid_secrets, "warming")]
     entries += [(r, "UNINITIALIZED" if r.version_info == "uninitialized" else "ACTIVE")
-                for r in by_state(proxy.secrets, "active")]
+                for r in by_state(proxy.valid_secrets, "active")]
     for res, status in entries:
         for data, domain in _pem_sources(res.raw):
             row = SecretRow(name=res.name, type="", status=status, valid=False, trust_domain=domain)
