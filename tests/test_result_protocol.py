@@ -47,11 +47,15 @@ def results() -> dict[str, Any]:
 
         out["RouteTestReport"] = run_route_tests(REPO / "tests" / "data" / "route_tests" / "unhealthy.yaml",
                                                  str(unhealthy))
+    from meshlens.analysis.route_tests import run_router_check
+
+    out["RouterCheckReport"] = run_router_check(REPO / "tests" / "data" / "router_check" / "routes.yaml",
+                                                REPO / "tests" / "data" / "router_check" / "tests.yaml")
     return out
 
 
 KINDS = ["Table", "Trace", "Drift", "Report", "Summary", "IstioctlComparison", "Finding", "RouteTestReport",
-         "LogAnalysis"]
+         "RouterCheckReport", "LogAnalysis"]
 
 
 def _get(results: dict[str, Any], kind: str) -> Any:
@@ -65,7 +69,8 @@ def test_every_result_follows_the_protocol(results: dict[str, Any], kind: str) -
     import pandas as pd
 
     result = _get(results, kind)
-    assert isinstance(result, Result) and (kind == "RouteTestReport" or isinstance(result, getattr(ml, kind)))
+    assert isinstance(result, Result) and (kind in ("RouteTestReport", "RouterCheckReport")
+                                              or isinstance(result, getattr(ml, kind)))
     orjson.dumps(result.to_dict())  # JSON-safe
     frame = result.to_frame()
     assert isinstance(frame, pd.DataFrame)

@@ -16,7 +16,6 @@ redirects and direct responses).
 
 from __future__ import annotations
 
-import html
 import json
 import uuid
 from dataclasses import dataclass, field
@@ -41,6 +40,7 @@ from meshlens.analysis.trace.router import (
 from meshlens.analysis.trace.routes import MatchOptions
 from meshlens.errors import LoadError, UsageError
 from meshlens.models.envoy.route import RouteConfiguration, RouteMatch, VirtualHost
+from meshlens.models.result import Result
 from meshlens.sources import load
 from meshlens.sources.read import Document, read_source
 
@@ -70,7 +70,7 @@ class CheckResult:
 
 
 @dataclass
-class RouterCheckReport:
+class RouterCheckReport(Result):
     """The outcome of ``router-check``: per-test results and the tool's route coverage."""
 
     results: list[CheckResult]
@@ -94,21 +94,14 @@ class RouterCheckReport:
                 "summary": {"passed": self.passed, "failed": self.failed, "coverage": self.coverage},
                 "missing": self.missing}
 
-    def rows(self) -> list[dict[str, Any]]:
-        """One row per test."""
+    def records(self) -> list[dict[str, Any]]:
+        """One row per test (``to_frame()``)."""
         return [{"test_name": r.name, "passed": r.passed, "failures": len(r.failures), "errors": len(r.errors)}
                 for r in self.results]
 
-    def to_frame(self) -> Any:
-        """One row per test (pandas, ``pip install 'meshlens[pandas]'``)."""
-        try:
-            import pandas as pd
-        except ImportError as exc:
-            raise UsageError("to_frame() needs pandas: pip install 'meshlens[pandas]'") from exc
-        return pd.DataFrame.from_records(self.rows())
-
-    def _repr_html_(self) -> str:
-        return "<pre>" + html.escape(str(self)) + "</pre>"
+    def columns(self) -> tuple[str, ...]:
+        """The columns of ``to_frame()``."""
+        return ("test_name", "passed", "failures", "errors")
 
     def __str__(self) -> str:
         return router_check_text(self)
