@@ -20,8 +20,8 @@ if TYPE_CHECKING:
     from meshlens.analysis.drift_model import Drift
     from meshlens.analysis.istioctl_compare import IstioctlComparison, compare_istioctl
     from meshlens.analysis.logs import LogAnalysis, analyze_logs
+    from meshlens.analysis.mesh import MeshTrace, trace
     from meshlens.analysis.query import query
-    from meshlens.analysis.trace import trace
     from meshlens.analysis.trace.model import Trace
     from meshlens.checks import list_checks
     from meshlens.index.graph import MeshGraph
@@ -47,6 +47,7 @@ _LAZY = {
     "IstioctlComparison": "meshlens.analysis.istioctl_compare",
     "LogAnalysis": "meshlens.analysis.logs",
     "MeshGraph": "meshlens.index.graph",
+    "MeshTrace": "meshlens.analysis.mesh",
     "Report": "meshlens.results",
     "Result": "meshlens.models.result",
     "Severity": "meshlens.models.base",
@@ -65,7 +66,7 @@ _LAZY = {
     "load": "meshlens.sources",
     "load_many": "meshlens.sources.many",
     "query": "meshlens.analysis.query",
-    "trace": "meshlens.analysis.trace",
+    "trace": "meshlens.analysis.mesh",
     "view": "meshlens.views",
 }
 
@@ -121,6 +122,7 @@ __all__ = [
     "LoadError",
     "LogAnalysis",
     "MeshGraph",
+    "MeshTrace",
     "MeshlensError",
     "MissingExtraError",
     "Report",

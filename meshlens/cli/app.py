@@ -105,9 +105,15 @@ def emit_json(value: Any) -> None:
 @click.version_option(__version__, prog_name="meshlens")
 @click.option("--max-bytes", "max_bytes", envvar="MESHLENS_MAX_BYTES", default=None, metavar="SIZE",
               help="most bytes one load may read and inflate (files, archive members, gzip); default 2GiB")
+@click.option("--jobs", "-j", "jobs", envvar="MESHLENS_JOBS", type=click.IntRange(min=1), default=None, metavar="N",
+              help="worker processes that parse an archive's members (default: every core)")
 @click.pass_context
-def main(ctx: click.Context, max_bytes: str | None) -> None:
+def main(ctx: click.Context, max_bytes: str | None, jobs: int | None) -> None:
     """Analyse captured Envoy and Istio ztunnel state offline."""
+    if jobs is not None:
+        from meshlens.sources.parallel import jobs_default
+
+        ctx.with_resource(jobs_default(jobs))
     if max_bytes is not None:
         from meshlens.errors import UsageError
         from meshlens.sources.bounded import limit

@@ -29,7 +29,13 @@ def parse_header(value: str) -> tuple[str, str]:
 @click.option("--dst", metavar="IP:PORT", help="original destination of the connection (selects the listener)")
 @click.option("--src", metavar="IP[:PORT]", help="client address")
 @click.option("--http-version", type=click.Choice(["1.0", "1.1", "2"]), default="1.1", show_default=True)
-@click.option("--proxy", "proxy_name", metavar="NAME", help="which proxy of an archive (pod.namespace)")
+@click.option("--proxy", "proxy_name", metavar="NAME", help="which proxy of an archive (node id, pod.namespace, pod)")
+@click.option("--from", "from_", metavar="POD",
+              help="source proxy of an archive; the trace continues into the destination's proxy")
+@click.option("--all-endpoints", is_flag=True, help="with --from: follow every endpoint, not the first healthy one")
+@click.option("--endpoint", metavar="IP:PORT", help="with --from: follow this endpoint")
+@click.option("--upstream-alpn", metavar="P1,P2", help="with --from: the ALPN offered upstream, overriding the capture "
+              "(e.g. istio-http/1.1, what Istio's istio.alpn filter sets)")
 @click.option("--tls", is_flag=True, help="the client speaks TLS (SNI and ALPN as tls_inspector sees them)")
 @click.option("--sni", metavar="NAME", help="TLS server name (default: the --to host)")
 @click.option("--alpn", metavar="P1,P2", help="TLS ALPN protocols offered (default: h2 or http/1.1 by --http-version)")
@@ -42,18 +48,25 @@ def parse_header(value: str) -> tuple[str, str]:
 @handle_errors
 def trace(source: str, to: str | None, path: str, method: str, headers: tuple[str, ...], dst: str | None,
           src: str | None, http_version: str, proxy_name: str | None, tls: bool, sni: str | None, alpn: str | None,
-          random_value: int | None, exit_code: bool, output: str, verbose: bool) -> None:
-    """Trace a request through the Envoy captured in SOURCE: listener, filter chain, route, cluster, endpoints."""
-    from meshlens.analysis.trace import trace as run_trace
+          random_value: int | None, from_: str | None, all_endpoints: bool, endpoint: str | None,
+          upstream_alpn: str | None, exit_code: bool, output: str, verbose: bool) -> None:
+    """Trace a request through the Envoy captured in SOURCE: listener, filter chain, route, cluster, endpoints.
 
+    With --from (an archive's source pod), the trace continues from the chosen upstream endpoint into
+    the destination pod's inbound listener, each hop naming its proxy.
+    """
+    from meshlens.analysis.mesh import trace as run_trace
+
+    upstream = [a.strip() for a in upstream_alpn.split(",") if a.strip()] if upstream_alpn else None
     result = run_trace(source, to=to, path=path, method=method, headers=[parse_header(h) for h in headers],
                        dst=dst, src=src, http_version=http_version, proxy=proxy_name, tls=tls, sni=sni,
-                       alpn=alpn.split(",") if alpn else None, random_value=random_value)
+                       alpn=alpn.split(",") if alpn else None, random_value=random_value, from_=from_,
+                       all_endpoints=all_endpoints, endpoint=endpoint, upstream_alpn=upstream)
     if output == "json":
         emit_json(result.to_dict())
     else:
-        from meshlens.render.trace import render_trace
+        from meshlens.render.trace import render_any_trace
 
-        click.echo(render_trace(result, verbose=verbose), nl=False)
+        click.echo(render_any_trace(result, verbose=verbose), nl=False)
     if exit_code and not result.reaches_upstream:
         sys.exit(1)

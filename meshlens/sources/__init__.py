@@ -10,14 +10,15 @@ captures of an Envoy proxy (``/clusters``, ``/certs``, ...) are registered captu
 from __future__ import annotations
 
 import os
+from concurrent.futures import Executor
 from typing import Any
 
 from meshlens._gc import gc_held
 from meshlens.errors import LoadError, MeshlensError
 from meshlens.models.base import ML0008_UNRECOGNIZED_MEMBER, Severity
 from meshlens.models.snapshot import Snapshot
-from meshlens.sources import admin, bugreport, config_dump, envoy_bootstrap
-from meshlens.sources.bounded import MAX_DEPTH, parse_size
+from meshlens.sources import admin, config_dump, envoy_bootstrap
+from meshlens.sources.bounded import MAX_DEPTH, current_limit, parse_size
 from meshlens.sources.builder import CaptureLoader, SnapshotBuilder
 from meshlens.sources.read import Document, read_source
 from meshlens.sources.sniff import SYNCZ_KIND, ZTUNNEL_KIND, Deferred, syncz_sniff, ztunnel_sniff
@@ -101,7 +102,8 @@ def _load_guarded(loader: CaptureLoader, doc: Document, builder: SnapshotBuilder
         raise doc.error(f"nested too deeply for meshlens (over {MAX_DEPTH} levels)") from None
 
 
-def load(source: Any, *, max_bytes: int | str | None = None) -> Snapshot:
+def load(source: Any, *, max_bytes: int | str | None = None, jobs: int | None = None,
+         executor: Executor | None = None, progress: bool | None = None) -> Snapshot:
     """Load a capture into a :class:`Snapshot`.
 
     Args:
@@ -111,25 +113,34 @@ def load(source: Any, *, max_bytes: int | str | None = None) -> Snapshot:
         max_bytes: how many bytes the load may read and inflate in all (files, archive members,
             gzip); default 2 GiB, or what ``meshlens.sources.bounded.limit`` / ``MESHLENS_MAX_BYTES``
             set. FIFOs, devices and sockets are refused; see :mod:`meshlens.sources.bounded`.
+        jobs: worker processes for the members of an archive or directory (default:
+            ``MESHLENS_JOBS``, else every core; 1 = this process). See :mod:`meshlens.sources.parallel`.
+        executor: run an archive's member groups on this :class:`concurrent.futures.Executor`.
+        progress: a progress bar on stderr for a long archive load (default: when stderr is a terminal).
 
     Raises:
         LoadError: the input is unreadable (not JSON, truncated, empty, binary) or is not a
             capture meshlens knows; the message names the file, member and JSON path.
     """
     with gc_held():  # bulk construction of acyclic JSON trees: the cyclic GC only costs time here
-        snapshot = _load(source, max_bytes)
+        snapshot = _load(source, max_bytes, jobs, executor, progress)
     return snapshot
 
 
-def _load(source: Any, max_bytes: int | str | None = None) -> Snapshot:
-    docs, is_collection = read_source(source, max_bytes=parse_size(max_bytes) if max_bytes is not None else None)
+def _load(source: Any, max_bytes: int | str | None = None, jobs: int | None = None,
+          executor: Executor | None = None, progress: bool | None = None) -> Snapshot:
+    limit = parse_size(max_bytes) if max_bytes is not None else None
+    docs, is_collection = read_source(source, max_bytes=limit, defer_members=True)
     origin = os.fspath(source) if isinstance(source, (str, os.PathLike)) else f"<{type(source).__name__}>"
-    builder = SnapshotBuilder(origin=str(origin))
     if is_collection:
-        bugreport.load_collection(docs, builder, load_document)
-        if not builder.snapshot.sources or all(s.kind == "unrecognized" for s in builder.snapshot.sources):
+        from meshlens.sources import parallel
+
+        snapshot = parallel.load_collection(docs, str(origin), jobs=jobs, executor=executor, progress=progress,
+                                            budget=current_limit(limit))
+        if not snapshot.sources or all(s.kind == "unrecognized" for s in snapshot.sources):
             raise LoadError(f"no capture found in the archive or directory: {EXPECTED}", file=str(origin))
-    else:
-        for doc in docs:
-            load_document(doc, builder, strict=True)
+        return snapshot
+    builder = SnapshotBuilder(origin=str(origin))
+    for doc in docs:
+        load_document(doc, builder, strict=True)
     return builder.build()

@@ -86,6 +86,16 @@ def _role(doc: Document, root: Root | None) -> str | None:
     return None
 
 
+def assign_group(doc: Document, root: Root | None) -> None:
+    """Set ``doc.group`` (the proxy folder it belongs to) from the layout, as loading it would."""
+    _role(doc, root)
+
+
+def is_log(doc: Document) -> bool:
+    """A log file by its name (loaded after the captures, so that it knows whose it is)."""
+    return _log_component(doc) is not None
+
+
 def _log_component(doc: Document) -> str | None:
     return LOG_COMPONENTS.get(doc.basename)
 
@@ -123,10 +133,20 @@ def _collection_kind(docs: list[Document], builder: SnapshotBuilder) -> str | No
     return "directory" if Path(docs[0].location.file).is_dir() else "archive"
 
 
+_DETECT = ("<detect>",)
+
+
 def load_collection(docs: list[Document], builder: SnapshotBuilder,
-                    load_document: Callable[..., str | None]) -> None:
-    """Load every member of an archive or directory into ``builder`` (unknown members -> ML0008)."""
-    root = detect_layout(docs)
+                    load_document: Callable[..., str | None], *, root: Root | None = _DETECT,
+                    collection_kind: bool = True) -> None:
+    """Load every member of an archive or directory into ``builder`` (unknown members -> ML0008).
+
+    ``root`` is the bug-report layout's root when the caller knows it (a worker loading one proxy's
+    members of an archive: the layout is the whole archive's); ``collection_kind`` False leaves the
+    ``collection`` extra to the caller (which sees every member).
+    """
+    if root == _DETECT:
+        root = detect_layout(docs)
     logs: list[Document] = []
     for doc in docs:
         role = _role(doc, root)
@@ -142,6 +162,13 @@ def load_collection(docs: list[Document], builder: SnapshotBuilder,
             load_document(doc, builder, strict=False)  # unreadable: reported as ML0008
         else:
             _load_log(doc, doc.text, builder)
+    if not collection_kind:
+        return
+    set_collection_kind(docs, builder, root)
+
+
+def set_collection_kind(docs: list[Document], builder: SnapshotBuilder, root: Root | None) -> None:
+    """Record what the collection was (``bug-report``, ``directory`` or ``archive``) once it is loaded."""
     if root is not None:
         builder.set_extra("collection", "bug-report")
     else:

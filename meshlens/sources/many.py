@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,8 @@ from meshlens._gc import gc_held
 from meshlens.errors import LoadError
 from meshlens.models.istiod import IstiodState
 from meshlens.models.snapshot import Snapshot
-from meshlens.sources import bugreport, config_dump, detect, envoy_bootstrap, load, load_document
+from meshlens.sources import config_dump, detect, envoy_bootstrap, load, load_document, parallel
+from meshlens.sources.bounded import current_limit
 from meshlens.sources.builder import SnapshotBuilder
 from meshlens.sources.read import Document, read_source
 
@@ -112,12 +114,18 @@ def _merge(parts: list[Snapshot], origin: str) -> Snapshot:
     return merged
 
 
-def load_many(paths: Sequence[str | os.PathLike[str]]) -> Snapshot:
+def load_many(paths: Sequence[str | os.PathLike[str]], *, jobs: int | None = None, executor: Executor | None = None,
+              progress: bool | None = None) -> Snapshot:
     """Load ``paths`` as one snapshot, grouping the files of one proxy into one proxy.
 
     Args:
         paths: files (config dumps, ``/clusters``, ``/certs``, ``/server_info``, ztunnel dumps,
             syncz ...), directories and archives; ``-`` for standard input (once).
+        jobs: worker processes for the members of archives and directories (default:
+            ``MESHLENS_JOBS``, else every core; 1 = this process).
+        executor: any :class:`concurrent.futures.Executor` to load archive members on instead, e.g. a
+            Dask cluster's ``distributed.Client(...).get_executor()``; the result is the same snapshot.
+        progress: a progress bar on stderr for long archive loads (default: when stderr is a terminal).
 
     Raises:
         LoadError: a path is unreadable or not a capture, or a companion file cannot be attached
@@ -127,24 +135,23 @@ def load_many(paths: Sequence[str | os.PathLike[str]]) -> Snapshot:
     if not items:
         raise LoadError("no input given")
     if len(items) == 1:
-        return load(items[0])
+        return load(items[0], jobs=jobs, executor=executor, progress=progress)
     with gc_held():  # as meshlens.load: bulk construction of acyclic trees
-        snapshot = _load_many(items)
+        snapshot = _load_many(items, jobs, executor, progress)
     return snapshot
 
 
-def _load_many(items: list[str]) -> Snapshot:
+def _load_many(items: list[str], jobs: int | None, executor: Executor | None, progress: bool | None) -> Snapshot:
     parts: list[Snapshot] = []
     plain: list[tuple[Document, Any]] = []
     for item in items:
         if item != "-" and Path(item).is_dir():
-            parts.append(load(item))
+            parts.append(load(item, jobs=jobs, executor=executor, progress=progress))
             continue
-        docs, is_collection = read_source(item)
+        docs, is_collection = read_source(item, defer_members=True)
         if is_collection:
-            builder = SnapshotBuilder(origin=item)
-            bugreport.load_collection(docs, builder, load_document)
-            parts.append(builder.build())
+            parts.append(parallel.load_collection(docs, item, jobs=jobs, executor=executor, progress=progress,
+                                                  budget=current_limit(None)))
             continue
         for doc in docs:
             loader = detect(doc)

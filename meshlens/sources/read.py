@@ -32,6 +32,7 @@ GZIP_MAGIC = b"\x1f\x8b"
 _LOG_LINE_RE = re.compile(r"^\[\d{4}-\d\d-\d\d[ T]")
 _YAML_KEY_RE = re.compile(r"""^["']?[A-Za-z_@][\w.\-/@]*["']?:(\s|$)""")
 MAX_YAML_FALLBACK = 8 * 1024**2  # JSON that fails to parse is retried as YAML only up to this size
+DEFERRED = "deferred"  # the syntax of a member read but not parsed yet (``defer_members``)
 LOG_HEAD_BYTES = 65536  # how much of a file is read to tell a log (streamed) from a capture
 _BINARY_MAGICS = {
     b"\x89PNG": "a PNG image",
@@ -203,7 +204,7 @@ def _is_tar(data: bytes) -> bool:
     return len(data) > 262 and data[257:262] == b"ustar"
 
 
-def _from_tar(data: bytes, file: str, budget: Budget) -> Iterator[Document]:
+def _from_tar(data: bytes, file: str, budget: Budget, defer: bool = False) -> Iterator[Document]:
     """Documents of a tar archive; a member that cannot be read is an 'unreadable' document, and a
     truncated archive keeps the members read before the damage.
     """
@@ -237,7 +238,7 @@ def _from_tar(data: bytes, file: str, budget: Budget) -> Iterator[Document]:
                 yield _unreadable(location, group, float(member.mtime),
                                   f"truncated or damaged archive member ({exc})")
                 continue
-            yield from _member_documents(body, location, group, float(member.mtime), budget)
+            yield from _member_documents(body, location, group, float(member.mtime), budget, defer)
 
 
 def _unreadable(location: Location, group: str, mtime: float | None, message: str) -> Document:
@@ -245,9 +246,16 @@ def _unreadable(location: Location, group: str, mtime: float | None, message: st
 
 
 def _member_documents(body: bytes, location: Location, group: str, mtime: float | None,
-                      budget: Budget) -> Iterator[Document]:
-    """Documents of one archive/directory member; unreadable members become 'unrecognized'."""
+                      budget: Budget, defer: bool = False) -> Iterator[Document]:
+    """Documents of one archive/directory member; unreadable members become 'unrecognized'.
+
+    With ``defer`` the member is not parsed: a ``deferred`` document carries its bytes, for
+    :func:`parse_member` to parse later (in a worker process: :mod:`meshlens.sources.parallel`).
+    """
     if not body.strip():
+        return
+    if defer:
+        yield Document(location=location, group=group, mtime=mtime, syntax=DEFERRED, extra={"body": body})
         return
     try:
         yield parse_bytes(body, location, group=group, mtime=mtime, budget=budget)
@@ -257,7 +265,15 @@ def _member_documents(body: bytes, location: Location, group: str, mtime: float 
         yield _unreadable(location, group, mtime, "not enough memory to parse this member (lower --max-bytes)")
 
 
-def _from_directory(root: Path, budget: Budget) -> Iterator[Document]:
+def parse_member(doc: Document, budget: Budget) -> Iterator[Document]:
+    """The documents of a ``deferred`` member (see :func:`read_source`'s ``defer_members``)."""
+    if doc.syntax != DEFERRED:
+        yield doc
+        return
+    yield from _member_documents(doc.extra["body"], doc.location, doc.group, doc.mtime, budget)
+
+
+def _from_directory(root: Path, budget: Budget, defer: bool = False) -> Iterator[Document]:
     """Documents of the regular files under ``root``; symlinks are followed only to regular files
     inside the tree (never to devices, FIFOs or files elsewhere), and what is skipped is said.
     """
@@ -296,7 +312,7 @@ def _from_directory(root: Path, budget: Budget) -> Iterator[Document]:
             except OSError as exc:
                 yield _unreadable(location, group, None, f"cannot read: {exc.strerror or exc}")
                 continue
-            yield from _member_documents(body, location, group, mtime, budget)
+            yield from _member_documents(body, location, group, mtime, budget, defer)
 
 
 def _streamed_log(path: Path, label: str) -> Document | None:
@@ -328,12 +344,15 @@ def _streamed_log(path: Path, label: str) -> Document | None:
                     extra={"stream": str(path)})
 
 
-def read_source(source: Any, *, max_bytes: int | None = None) -> tuple[list[Document], bool]:
+def read_source(source: Any, *, max_bytes: int | None = None,
+                defer_members: bool = False) -> tuple[list[Document], bool]:
     """Read ``source`` into documents. Returns (documents, is_collection).
 
     ``is_collection`` is True for archives and directories, where members that are not captures
     are reported as findings instead of failing the whole load. Everything read or inflated counts
-    against ``max_bytes`` (default: :func:`meshlens.sources.bounded.current_limit`, 2 GiB).
+    against ``max_bytes`` (default: :func:`meshlens.sources.bounded.current_limit`, 2 GiB). With
+    ``defer_members`` an archive's or directory's members are read but not parsed (``deferred``
+    documents, parsed by :func:`parse_member`, e.g. in parallel worker processes).
     """
     if isinstance(source, Document):
         return [source], False
@@ -352,7 +371,7 @@ def read_source(source: Any, *, max_bytes: int | None = None) -> tuple[list[Docu
         else:
             path = Path(label)
             if path.is_dir():
-                return list(_from_directory(path, budget)), True
+                return list(_from_directory(path, budget, defer_members)), True
             streamed = _streamed_log(path, label)
             if streamed is not None:
                 return [streamed], False
@@ -362,5 +381,5 @@ def read_source(source: Any, *, max_bytes: int | None = None) -> tuple[list[Docu
     if data.startswith(GZIP_MAGIC):
         data = gunzip(data, budget, Location(file=label))
     if _is_tar(data):
-        return list(_from_tar(data, label, budget)), True
+        return list(_from_tar(data, label, budget, defer_members)), True
     return [parse_bytes(data, Location(file=label), group=label, budget=budget)], False

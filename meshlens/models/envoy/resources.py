@@ -116,7 +116,8 @@ class Resource(Generic[M]):
         self.other_states: dict[str, dict[str, Any]] = {}
 
     def __getstate__(self) -> dict[str, Any]:
-        state = {name: getattr(self, name) for name in _SLOTS if hasattr(self, name)}
+        state = {name: getattr(self, name) for cls in type(self).__mro__ for name in getattr(cls, "__slots__", ())
+                 if hasattr(self, name)}
         state["_owner"] = None  # a weak reference does not travel; the proxy re-attaches on unpickling
         return state
 
@@ -205,7 +206,6 @@ class Resource(Generic[M]):
         return f"{type(self).__name__}({self.name!r}, state={self.state!r})"
 
 
-_SLOTS = tuple(Resource.__slots__)
 # The proxy's resource lists, in the order a bulk validation walks them.
 BUCKETS = ("listeners", "clusters", "route_configs", "endpoints", "secrets", "ecds")
 
