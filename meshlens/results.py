@@ -361,10 +361,14 @@ class Baseline:
 
     @classmethod
     def load(cls, path: str | Path) -> Baseline:
-        try:
-            data = Path(path).read_bytes()
-        except OSError as exc:
-            raise UsageError(f"cannot read the baseline: {exc.strerror or exc}", file=str(path)) from None
+        from meshlens.errors import LoadError
+        from meshlens.models.base import Location
+        from meshlens.sources.bounded import Budget, current_limit, read_file
+
+        try:  # a regular file only (a FIFO named as the baseline must not hang the job), within the byte limit
+            data = read_file(path, Budget(current_limit()), Location(file=str(path)))
+        except LoadError as exc:
+            raise UsageError(f"cannot read the baseline: {exc.message}", file=str(path)) from None
         return cls.loads(data, str(path))
 
 

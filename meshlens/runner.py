@@ -14,66 +14,34 @@ import hashlib
 import os
 import time
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from meshlens.checks import ALL_CHECKS, select_checks
-from meshlens.checks.base import INPUTS, Check, CheckContext, SkipCheck, utc
+from meshlens.checks.base import INPUTS, Check, CheckContext, SkipCheck
 from meshlens.checks.load import LoadCheck
 from meshlens.errors import UsageError
-from meshlens.models.certs import parse_time
+from meshlens.models import clock
+from meshlens.models.clock import NOW_CAPTURE, NOW_GIVEN, NOW_LAST_UPDATED, NOW_WALL_CLOCK
 from meshlens.models.snapshot import Snapshot
 from meshlens.results import CheckRun, Finding, Report, Subject
 
-__all__ = ["check", "known_options", "resolve_now"]
-
-NOW_GIVEN = "given with --now"
-NOW_CAPTURE = "capture time"
-NOW_LAST_UPDATED = "latest last_updated in the capture"
-NOW_WALL_CLOCK = "wall clock (the capture carries no time)"
-
+__all__ = ["NOW_CAPTURE", "NOW_GIVEN", "NOW_LAST_UPDATED", "NOW_WALL_CLOCK", "check", "known_options", "resolve_now"]
 
 def resolve_now(snapshot: Snapshot, now: datetime | str | None = None) -> tuple[datetime, str]:
-    """The instant to judge validity at, and where it came from.
+    """The instant to judge validity at, and where it came from (:mod:`meshlens.models.clock`: the
+    one rule every command follows).
 
     Raises:
         UsageError: ``now`` is a string that is not an RFC 3339 time.
     """
-    if now is not None:
-        if isinstance(now, str):
-            parsed = parse_time(now)
-            if parsed is None:
-                raise UsageError(f"--now must be an RFC 3339 time such as 2026-11-22T13:32:00Z, not {now!r}")
-            return utc(parsed), NOW_GIVEN
-        return utc(now), NOW_GIVEN
-    if snapshot.captured_at is not None:
-        return utc(snapshot.captured_at), NOW_CAPTURE
-    stamps = [z.captured_at for z in snapshot.ztunnels if z.captured_at is not None]
-    if stamps:
-        return utc(max(stamps)), NOW_CAPTURE
-    latest = _latest_last_updated(snapshot)
-    if latest is not None:
-        return latest, NOW_LAST_UPDATED
-    return datetime.now(timezone.utc), NOW_WALL_CLOCK
-
-
-def _latest_last_updated(snapshot: Snapshot) -> datetime | None:
-    # RFC 3339 UTC strings sort as times (up to a fraction dropped for .000): compare the text,
-    # parse only the winner.
-    # Envoy drops a .000 fraction ("...:15Z"), and "Z" sorts after ".", so such a stamp is compared
-    # as "...:15.000Z" (else it would beat "...:15.987Z").
-    best, best_key = "", ""
-    for proxy in snapshot.proxies:
-        for attr in ("clusters", "listeners", "route_configs", "secrets", "endpoints", "ecds"):
-            for res in getattr(proxy, attr):
-                stamp = res.last_updated
-                if not isinstance(stamp, str):
-                    continue
-                key = stamp[:-1] + ".000Z" if stamp.endswith("Z") and "." not in stamp else stamp
-                if key > best_key:
-                    best, best_key = stamp, key
-    return utc(parse_time(best)) if parse_time(best) is not None else None  # type: ignore[arg-type]
+    captured = snapshot.captured_at
+    if captured is None:
+        stamps = [z.captured_at for z in snapshot.ztunnels if z.captured_at is not None]
+        captured = max(stamps) if stamps else None
+    found = clock.resolve_now(now, captured_at=captured, proxies=snapshot.proxies)
+    return found.instant, found.source
 
 
 def known_options() -> dict[str, tuple[Any, str]]:

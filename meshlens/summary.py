@@ -124,7 +124,7 @@ def summarize_proxy(proxy: EnvoyProxy) -> ProxySummary:
 
 def _summarize_ztunnel(z: Ztunnel) -> ZtunnelSummary:
     build = z.version
-    version = (build.istio_version or build.version or None) if build is not None else None
+    version = build.release if build is not None else None
     return ZtunnelSummary(name=z.name, shape=z.shape, version=version, counts=z.counts())
 
 

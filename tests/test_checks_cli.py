@@ -89,7 +89,9 @@ def test_formats_and_output_file(tmp_path: Path) -> None:
     assert code == 1 and out == ""
     assert json.loads(target.read_text())["version"] == "2.1.0"
     code, out, _ = run("check", D / "config_dump_include_eds.json", "--format", "junit", "--fail-on", "never")
-    assert code == 0 and JUnitXml.fromstring(out).failures > 0
+    assert code == 0 and JUnitXml.fromstring(out).failures == 0  # JUnit failures follow --fail-on
+    code, out, _ = run("check", D / "config_dump_include_eds.json", "--format", "junit")
+    assert code == 1 and JUnitXml.fromstring(out).failures > 0
     code, out, _ = run("check", D / "config_dump_include_eds.json", "-v", "--fail-on", "never")
     assert "ML5003 drift.missing skipped: no intended capture given" in out
 

@@ -46,7 +46,9 @@ def test_sarif_validates_and_carries_rules_and_locations() -> None:
     assert len(results) == len(report.findings)
     expired = next(r for r in results if r["ruleId"] == "ML1001" and "details" in r["message"]["text"])
     assert rules[expired["ruleIndex"]]["id"] == "ML1001"
-    logical = expired["locations"][0]["logicalLocations"]
+    module, *logical = expired["locations"][0]["logicalLocations"]
+    assert module["kind"] == "module" and module["name"] == expired["properties"]["archiveMember"]
+    assert module["fullyQualifiedName"].endswith(f"bookinfo-mesh.tar.gz!/{module['name']}")
     assert [loc["kind"] for loc in logical] == ["namespace", "resource", "object"]
     assert logical[0]["name"] == "details-v1-65599dcf68-x7ccd.default"
     assert logical[1]["fullyQualifiedName"] == "details-v1-65599dcf68-x7ccd.default/secret/default"
@@ -72,9 +74,22 @@ def test_sarif_with_a_baseline_and_without_findings_validates() -> None:
 
 
 @needs_shared
+def test_junit_failures_follow_fail_on() -> None:
+    """A finding fails its test case only at or above --fail-on, so the test report and the exit code agree."""
+    report = _bugreport()
+    for fail_on, rank in (("error", 2), ("warning", 1), ("info", 0)):
+        xml = JUnitXml.fromstring(render(report, "junit", fail_on=fail_on))
+        failing = {(f.code, f.subject) for f in report.findings if f.severity.rank >= rank}
+        assert xml.failures == len(failing) and (xml.failures > 0) == report.exceeds(fail_on)
+    never = JUnitXml.fromstring(render(report, "junit", fail_on="never"))
+    assert never.failures == 0 and "below --fail-on" in render(report, "junit", fail_on="never")
+    assert any(f.severity.rank < 2 for f in report.findings)  # the threshold matters on this capture
+
+
+@needs_shared
 def test_junit_parses_with_passing_failing_and_skipped_cases() -> None:
     report = _bugreport()
-    xml = JUnitXml.fromstring(render(report, "junit"))
+    xml = JUnitXml.fromstring(render(report, "junit", fail_on="info"))
     suites = {suite.name: suite for suite in xml}
     assert len(suites) == len(report.runs)
     expired = suites["ML1001 certs.expired"]

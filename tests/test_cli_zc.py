@@ -90,7 +90,11 @@ def test_choice_notes_go_to_stderr(tmp_path: Path) -> None:
     assert code == 0 and out.startswith("NAMESPACE")
     assert err.startswith("meshlens: 2 ztunnels in the capture; showing ztunnel-a.istio-system")
     code, out, err = run("zc", "certs", path, "--ztunnel", "ztunnel-b.istio-system")
-    assert (code, err) == (0, "") and "bookinfo-details" in out
+    assert code == 0 and "bookinfo-details" in out
+    # the instant VALID CERT is judged at is said (the one rule of models/clock), never silently chosen
+    assert err == "meshlens: VALID CERT judged at the capture time 2026-11-22T06:00:00Z (--now to change)\n"
+    code, out, err = run("zc", "certs", path, "--ztunnel", "ztunnel-b.istio-system", "--now", "2026-11-22T06:00:00Z")
+    assert (code, err) == (0, "")
 
 
 BAD_CASES = {

@@ -159,6 +159,9 @@ def test_a_refused_resource_is_a_located_finding_and_skipped(case: str, make: Ca
     report = ml.check(snap, now="2026-11-22T14:00:00Z")
     ml0007 = [f for f in report.findings if f.code == "ML0007"]
     assert len(ml0007) == 1 and ml0007[0].subject.name == finding.name
+    # the healthy capture has no finding: the refused resource is ONE finding (not one per character of
+    # a string taken as a list, nor findings from checks reading what the model refused)
+    assert len(report.findings) <= 3, [(f.code, f.message[:80]) for f in report.findings]
     path = tmp_path / "dump.json"
     path.write_bytes(body)
     for args in (("check", path), ("pc", "all", path, "-o", "json"), ("trace", path, "--to", "reviews:9080")):

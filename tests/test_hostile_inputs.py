@@ -303,3 +303,30 @@ def test_json_nested_beyond_the_parser(tmp_path: Path) -> None:
     path = tmp_path / "d.json"
     path.write_bytes(b'{"configs": ' + b"[" * 5000 + b"]" * 5000 + b"}")
     assert_one_line_error(run_cli("inspect", path), "nested too deeply")
+
+
+# --- other readers -------------------------------------------------------------------------------------------
+def test_a_streamed_ztunnel_log_is_bounded_too(tmp_path: Path) -> None:
+    """A log is streamed, never read whole: its inflated size still counts against the limit, and a
+    'line' with no newline (a bomb of one character) is read in pieces."""
+    head = (Path(__file__).resolve().parent.parent / "samples" / "ztunnel" / "ztunnel.log").read_bytes()[:4000]
+    head = head[: head.rfind(b"\n") + 1]
+    comp = zlib.compressobj(9, zlib.DEFLATED, 31)
+    body = comp.compress(head)
+    chunk = b"x" * (1 << 20)
+    for _ in range(256):  # 256 MiB without a newline
+        body += comp.compress(chunk)
+    body += comp.flush()
+    path = tmp_path / "ztunnel.log.gz"
+    path.write_bytes(body)
+    assert_one_line_error(run_cli("--max-bytes", "64MiB", "logs", path), "byte limit")
+    with pytest.raises(LoadError, match="byte limit"):
+        ml.load(path, max_bytes="16MiB")
+
+
+def test_a_fifo_named_as_the_baseline_is_refused(tmp_path: Path) -> None:
+    fifo = tmp_path / "baseline.json"
+    os.mkfifo(fifo)
+    dump = tmp_path / "d.json"
+    dump.write_bytes(real_dump())
+    assert_one_line_error(run_cli("check", dump, "--baseline", fifo), "FIFO")

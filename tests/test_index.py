@@ -73,6 +73,17 @@ def test_reverse_references() -> None:
 
 
 @needs_shared
+def test_secret_users_are_the_tls_contexts_that_name_the_secret() -> None:
+    idx = index_for(_productpage())
+    users = idx.secret_users("default")
+    assert {(r.kind, r.name) for r in users} >= {("filter_chain", "virtualInbound/0.0.0.0_9080"), ("cluster", REVIEWS)}
+    assert all(u.location.json_path.endswith("transport_socket") for u in users)
+    # the static secret istio-agent keeps for itself is named by no TLS context: Envoy never uses it
+    assert idx.secret_users("static-spiffe://cluster.local/ns/default/sa/bookinfo-productpage") == []
+    assert idx.secret_users("nope") == []
+
+
+@needs_shared
 def test_dangling_references_in_the_index_and_the_graph() -> None:
     proxy = meshlens.load(fixture_path("envoy", "sidecar-productpage-degraded", "config_dump_include_eds.json")).proxy()
     idx = index_for(proxy)

@@ -211,15 +211,17 @@ def test_cli_lines_and_exit_codes(tmp_path: Path) -> None:
     assert quiet.returncode == 1 and quiet.stdout == "" and quiet.stderr == ""
     unreadable = _cli("-c", str(tmp_path / "missing.yaml"), "-t", str(TESTS))
     assert unreadable.returncode == 2 and len(unreadable.stderr.strip().splitlines()) == 1
-    as_json = _cli("-c", str(ROUTES), "-t", str(TESTS), "-o", "json", "--disable-deprecation-check", "--covall")
+    as_json = _cli("-c", str(ROUTES), "-t", str(TESTS), "--format", "json", "--disable-deprecation-check", "--covall")
     assert json.loads(as_json.stdout)["summary"]["failed"] == 0
+    proto = _cli("-c", str(ROUTES), "-t", str(TESTS), "-o", str(tmp_path / "out.pb"))
+    assert proto.returncode == 2 and "binary protobuf" in proto.stderr
 
 
 def test_help_documents_every_flag() -> None:
     text = _cli("--help").stdout
     for flag in ("-c, --config-path", "-t, --test-path", "-d, --details", "--only-show-failures",
                  "-f, --fail-under", "--covall", "--detailed-coverage", "--disable-deprecation-check", "--proxy",
-                 "--route-config", "-o, --output"):
+                 "--route-config", "--format", "-o, --output-path"):
         assert flag in text, flag
 
 
@@ -234,3 +236,13 @@ def test_a_config_dump_with_route_config(tmp_path: Path) -> None:
     assert report.results[0].passed, report.results[0].failures
     with pytest.raises(Exception, match="--route-config"):
         run_router_check(dump, tests)
+
+
+@needs_shared
+def test_an_archive_with_proxy_and_route_config() -> None:
+    archive = fixture_path("bugreport", "bookinfo-mesh.tar.gz")
+    report = run_router_check(archive, {"tests": [{"test_name": "details", "input": {
+        "authority": "details:9080", "path": "/details/0", "method": "GET"},
+        "validate": {"cluster_name": "outbound|9080||details.default.svc.cluster.local"}}]},
+        proxy="productpage-v1-6c886ff494-7vxhs.default", route_config="9080")
+    assert report.results[0].passed, report.results[0].failures

@@ -122,6 +122,8 @@ def test_a_warming_listener_is_named_and_the_listener_serving_the_port_said() ->
     assert t.listener == "virtualOutbound"
     assert any("0.0.0.0_8081 for port 8081 is warming" in n and "served by listener virtualOutbound" in n
                for n in t.notes), t.notes
+    skipped = {s.name: s.reason for h in t.hops for s in h.skipped}
+    assert "is warming" in skipped.get("0.0.0.0_8081", ""), skipped
 
 
 def test_trace_exit_code(tmp_path: Any) -> None:
@@ -134,3 +136,13 @@ def test_trace_exit_code(tmp_path: Any) -> None:
     assert routed.exit_code == 1, routed.output  # a direct response reaches no upstream
     plain = runner.invoke(main, ["trace", str(path), "--to", "foo:8081", "--dst", "10.0.0.9:8081"])
     assert plain.exit_code == 0
+
+
+def test_a_rejected_listener_alone_is_named_not_just_no_listener() -> None:
+    rejected = lis("0.0.0.0_8081", "0.0.0.0", 8081, [http_chain([vh("v", ["*"], [dr("foo")])])])
+    capture = {"configs": [{"@type": A + "ListenersConfigDump", "dynamic_listeners": [
+        {"name": "0.0.0.0_8081", "error_state": {"failed_configuration": {"@type": "x", **rejected},
+                                                 "details": "bad"}}]}]}
+    t = meshlens.trace(meshlens.load(capture).proxy(), to="foo:8081", dst="10.0.0.9:8081")
+    assert t.disposition == Disposition.NO_LISTENER
+    assert any("0.0.0.0_8081 for port 8081 was rejected" in n for n in t.notes), t.notes

@@ -379,9 +379,11 @@ def diff(intended: Any, loaded: Any, *, show_secrets: bool = False) -> Drift:
     for xds, (attr, section) in TYPES.items():
         has_a, has_b = section in a.sections, section in b.sections
         if not (has_a and has_b):
-            missing = "neither" if not (has_a or has_b) else ("the intended" if not has_a else "the loaded")
             summary[xds] = "NOT_COMPARED"
-            notes[xds] = f"{missing} capture has no {section} section"
+            if not (has_a or has_b):
+                notes[xds] = f"neither capture has {'an' if section[:1] in 'aeiou' else 'a'} {section} section"
+            else:
+                notes[xds] = f"the {'intended' if not has_a else 'loaded'} capture has no {section} section"
             continue
         count_a = sum(1 for r in getattr(a, attr) if r.state != "static")
         count_b = sum(1 for r in getattr(b, attr) if r.state != "static")

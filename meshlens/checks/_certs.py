@@ -17,13 +17,11 @@ leaves delivered by SDS, listed by ``/certs``, or held by ztunnel.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from functools import cached_property
 
-import orjson
-
-from meshlens.index.refs import chains
+from meshlens.index.secrets import referenced_secrets
 from meshlens.models.base import Location
 from meshlens.models.certs import Certificate
 from meshlens.models.derived import Fact
@@ -70,7 +68,6 @@ class Holder:
     roots: tuple[CertObs, ...]  # the trust roots (serial identifies them across proxies)
     roots_subject: Subject | None
     proxy: EnvoyProxy | None = None
-    cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def in_use(self, obs: CertObs) -> bool:
         """False for a certificate of a static secret no TLS context refers to (Envoy never loads it).
@@ -80,11 +77,15 @@ class Holder:
         """
         if obs.static_secret is None or self.proxy is None:
             return True
-        if "referenced" not in self.cache:
-            statics = {o.static_secret for o in self.certs if o.static_secret is not None}
-            self.cache["referenced"] = referenced_secrets(self.proxy, statics)
-        referenced = self.cache["referenced"]
+        referenced = self._referenced_statics
         return referenced is None or obs.static_secret in referenced
+
+    @cached_property
+    def _referenced_statics(self) -> set[str] | None:
+        """The static secrets some TLS context names (None: the capture cannot tell); computed once."""
+        assert self.proxy is not None
+        statics = {o.static_secret for o in self.certs if o.static_secret is not None}
+        return referenced_secrets(self.proxy, statics)
 
 
 def norm_serial(serial: str) -> str:
@@ -96,64 +97,6 @@ def _identity(cert: Certificate) -> str:
 
 
 # --------------------------------------------------------------------------------- Envoy secrets
-_SDS_LIST = "tls_certificate_sds_secret_configs"
-_SDS_ONE = "validation_context_sds_secret_config"
-
-
-def _tls_secret_names(socket: Any, out: set[str], depth: int = 0) -> None:
-    """SDS names of a transport socket: ``typed_config.common_tls_context`` of a TLS context, and
-    the same inside wrapping sockets (``internal_upstream``, ``starttls``, ...).
-    """
-    if not isinstance(socket, dict) or depth > 4:
-        return
-    tc = socket.get("typed_config")
-    if not isinstance(tc, dict):
-        return
-    ctx = tc.get("common_tls_context")
-    if isinstance(ctx, dict):
-        for item in ctx.get(_SDS_LIST) or ():
-            if isinstance(item, dict) and item.get("name"):
-                out.add(str(item["name"]))
-        for holder in (ctx, ctx.get("combined_validation_context")):
-            one = holder.get(_SDS_ONE) if isinstance(holder, dict) else None
-            if isinstance(one, dict) and one.get("name"):
-                out.add(str(one["name"]))
-    for key, value in tc.items():  # wrappers keep the real socket in a nested transport_socket
-        if key != "common_tls_context" and isinstance(value, dict) and "typed_config" in value:
-            _tls_secret_names(value, out, depth + 1)
-
-
-def _sockets(proxy: EnvoyProxy) -> list[Any]:
-    out: list[Any] = []
-    for res in proxy.valid_listeners:
-        out.extend(chain.raw.get("transport_socket") for chain in chains(res))
-    for cluster in proxy.valid_clusters:
-        raw = cluster.raw
-        out.append(raw.get("transport_socket"))
-        out.extend(m.get("transport_socket") for m in raw.get("transport_socket_matches") or () if isinstance(m, dict))
-    return [s for s in out if isinstance(s, dict)]
-
-
-def referenced_secrets(proxy: EnvoyProxy, candidates: set[str] | None = None) -> set[str] | None:
-    """SDS secret names the proxy's TLS contexts refer to (only ``candidates``, when given); None
-    when the capture cannot tell (no listeners or clusters).
-    """
-    if not proxy.sections & {"listeners", "clusters"}:
-        return None
-    sockets = _sockets(proxy)
-    if candidates is not None:
-        # A name that is nowhere in the serialized sockets is referenced by none of them: one C-speed
-        # search instead of a walk of thousands of TLS contexts.
-        blob = orjson.dumps(sockets)
-        candidates = {n for n in candidates if orjson.dumps(n) in blob}
-        if not candidates:
-            return set()
-    names: set[str] = set()
-    for socket in sockets:
-        _tls_secret_names(socket, names)
-    return names if candidates is None else names & candidates
-
-
 def _envoy_holder(proxy: EnvoyProxy) -> Holder:
     certs: list[CertObs] = []
     seen: set[str] = set()

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
 
-from meshlens.checks._certs import CertObs, Holder, chains_to_roots, holders
+from meshlens.checks._certs import CertObs, Holder, chains_to_roots, holders, norm_serial
 from meshlens.checks._util import span, when
 from meshlens.checks.base import Check, CheckContext, Severity
 from meshlens.models.snapshot import Snapshot
@@ -390,9 +390,60 @@ class RootMismatch(Check):
                                reference=_roots_text(example))
 
 
+class ZtunnelCertDatesDisagree(Check):
+    """A ztunnel dump's own validity dates for a certificate disagree with the certificate itself.
+
+    ## What it checks
+    ztunnel ``certificates[]`` entries whose ``validFrom`` / ``expirationTime`` strings differ from the
+    notBefore / notAfter of the X.509 certificate in the entry's ``pem``.
+
+    ## Why it matters
+    ``istioctl ztunnel-config certificate`` (and ``meshlens zc certificate``, byte for byte) judges VALID
+    CERT by the dump's strings, while the certificate checks (ML1001-ML1003) judge the certificate
+    itself, as a TLS peer does. When they disagree the two answers differ; this finding says so, and
+    which dates the checks used. Real ztunnels write both from the same certificate, so a
+    disagreement means a hand-edited or synthesised dump, or a ztunnel bug.
+
+    ## Example
+    ``{"pem": "<a certificate valid until 2023-03-22>", "expirationTime": "2033-03-22T13:04:57Z"}``
+
+    ## How to fix
+    Trust the certificate's dates (the PEM); recapture the dump from the ztunnel's admin port.
+    """
+
+    code = "ML1009"
+    name = "certs.ztunnel-dates-disagree"
+    severity = Severity.WARNING
+    title = "ztunnel dump dates disagree with the certificate"
+    message = ("{role} certificate of {identity}: the dump says {dump_dates}, the certificate (PEM) says "
+               "{pem_dates}; checks judge the PEM, the zc certificate view (as istioctl) the dump")
+    inputs = ("ztunnel",)
+
+    def run(self, snapshot: Snapshot, ctx: CheckContext) -> Iterator[Finding | Subject]:
+        for z in snapshot.ztunnels:
+            seen: set[Subject] = set()  # one root serves many identities: judged once
+            for entry in z.certificates:
+                for role, dump in entry.chain_roles():
+                    cert = dump.certificate
+                    if cert is None:
+                        continue  # no PEM dates to compare with (ML0011 reports an undecodable pem)
+                    serial = norm_serial(cert.serial_number)
+                    subject = Subject(z.name, "certificate",
+                                      entry.identity if role == "Leaf" else f"{role.lower()} {serial}")
+                    if subject in seen:
+                        continue
+                    seen.add(subject)
+                    yield subject
+                    if (dump.not_before, dump.not_after) == (cert.not_before, cert.not_after):
+                        continue
+                    yield self.finding(subject, entry.location, role=role.lower(), identity=entry.identity,
+                                       dump_dates=f"{dump.valid_from or '-'} .. {dump.expiration_time or '-'}",
+                                       pem_dates=f"{when(cert.not_before)} .. {when(cert.not_after)}")
+
+
 CHECKS: tuple[type[Check], ...] = (
     CertExpired, CertNotYetValid, CertExpiringSoon, CertRotationStalled, CertUntrustedChain,
-    ZtunnelCertUnavailable, ZtunnelCertInitializing, RootMismatch,
+    ZtunnelCertUnavailable, ZtunnelCertInitializing, RootMismatch, ZtunnelCertDatesDisagree,
 )
 
 __all__ = ["CHECKS", "CertObs"]

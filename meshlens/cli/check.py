@@ -68,7 +68,7 @@ def check(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: str, se
         report = report.with_baseline(Baseline.load(baseline))
     if color is None:
         color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    text = render(report, fmt, color=color, verbose=verbose)
+    text = render(report, fmt, color=color, verbose=verbose, fail_on=fail_on)
     if output:
         with open(output, "w", encoding="utf-8") as handle:
             handle.write(text)

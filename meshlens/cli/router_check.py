@@ -7,6 +7,7 @@ import sys
 import click
 
 from meshlens.cli.app import emit_json, handle_errors
+from meshlens.errors import UsageError
 
 
 @click.command("router-check", context_settings={"help_option_names": ["-h", "--help"]})
@@ -30,12 +31,15 @@ from meshlens.cli.app import emit_json, handle_errors
 @click.option("--proxy", "proxy_name", metavar="NAME", help="Which proxy of an archive (with a config dump).")
 @click.option("--route-config", metavar="NAME",
               help="Which route configuration of a config dump (needed when it holds several).")
-@click.option("-o", "--output", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text: router_check_tool's lines; json: meshlens' report.")
+@click.option("-o", "--output-path", metavar="FILE",
+              help="router_check_tool writes its results there as binary protobuf, which meshlens does not "
+                   "produce: refused with a clear error (use --format json).")
 @handle_errors
 def router_check(config: str, tests: str, details: bool, only_show_failures: bool, fail_under: float, covall: bool,
                  detailed_coverage: bool, disable_deprecation_check: bool, proxy_name: str | None,
-                 route_config: str | None, fmt: str) -> None:
+                 route_config: str | None, fmt: str, output_path: str | None) -> None:
     """Check that routes go where TESTS say, as Envoy's router_check_tool does.
 
     Exit codes as router_check_tool's: 0 every test passed (and coverage met --fail-under), 1 a test
@@ -44,6 +48,9 @@ def router_check(config: str, tests: str, details: bool, only_show_failures: boo
     from meshlens.analysis.route_tests import run_router_check
     from meshlens.render.route_tests import router_check_output
 
+    if output_path:
+        raise UsageError("-o/--output-path: router_check_tool's binary protobuf results are not produced by "
+                         "meshlens; use --format json (to stdout) instead")
     report = run_router_check(config, tests, proxy=proxy_name, route_config=route_config, covall=covall,
                               detailed_coverage=detailed_coverage)
     out = router_check_output(report, details=details, only_show_failures=only_show_failures,

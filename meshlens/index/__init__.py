@@ -13,6 +13,8 @@ Per proxy (built):
     :mod:`meshlens.index.refs`    the one walk of listeners and route configurations that yields the
                                   located reference records (chains, route configs, virtual hosts,
                                   routes, cluster references, RDS references) the index keeps.
+    :mod:`meshlens.index.secrets` which SDS secrets the TLS contexts of listeners and clusters name,
+                                  and who names each (``ProxyIndex.secret_users``).
     :mod:`meshlens.index.graph`   ``proxy.graph()``: the networkx request graph, drawn from the index
                                   (no walk of its own), with dangling references.
     :mod:`meshlens.index.addresses`  IP parsing and canonical forms (cached), shared with the trace.

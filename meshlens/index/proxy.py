@@ -20,6 +20,7 @@ from typing import Any
 from meshlens._gc import gc_held
 from meshlens.index.addresses import ANY_ADDRESS, WILDCARDS, ip_version, is_ip, norm_ip
 from meshlens.index.refs import ClusterRef, ProxyRefs, RdsRef, build_refs, dig
+from meshlens.index.secrets import SecretRef, secret_refs
 from meshlens.models.admin import ClusterStatus
 from meshlens.models.derived import Fact
 from meshlens.models.envoy.resources import (
@@ -139,6 +140,7 @@ class ProxyIndex:
     _by_service: dict[tuple[str, int], list[ClusterResource]] | None = field(default=None, repr=False)
     _secrets: dict[str, SecretResource] | None = field(default=None, repr=False)
     _statuses: dict[str, ClusterStatus] | None = field(default=None, repr=False)
+    _secret_refs: dict[str, list[SecretRef]] | None = field(default=None, repr=False)
 
     @classmethod
     def build(cls, proxy: EnvoyProxy) -> ProxyIndex:  # noqa: C901 - one walk over every resource kind
@@ -275,6 +277,13 @@ class ProxyIndex:
             for res in self.proxy.valid_secrets:
                 self._secrets.setdefault(res.name, res)
         return self._secrets.get(name)
+
+    def secret_users(self, name: str) -> list[SecretRef]:
+        """The filter chains and clusters whose TLS context names SDS secret ``name`` (reverse reference)."""
+        if self._secret_refs is None:
+            with gc_held():
+                self._secret_refs = secret_refs(self.proxy)
+        return self._secret_refs.get(name, [])
 
     # --- route configurations --------------------------------------------------------------------
     def vhosts(self, config: RouteConfiguration) -> VhostIndex:

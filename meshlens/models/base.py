@@ -36,19 +36,22 @@ MAX_DEPTH = 100
 
 
 def too_deep(value: Any, limit: int = MAX_DEPTH) -> str | None:
-    """The relative JSON path of the first container nested deeper than ``limit``, else None.
+    """The relative JSON path (its first levels, then ``…``) of a container nested deeper than ``limit``, else None.
 
     Iterative: arbitrarily deep input cannot exhaust the Python stack.
     """
+    shown = 12  # path components named in the answer; deeper ones are elided
     stack: list[tuple[Any, int, str]] = [(value, 1, "")]
     while stack:
         node, depth, path = stack.pop()
         if depth > limit:
-            return path
+            return path + "…"
         if isinstance(node, dict):
-            stack.extend((v, depth + 1, f"{path}.{k}") for k, v in node.items() if isinstance(v, (dict, list)))
+            stack.extend((v, depth + 1, f"{path}.{k}" if depth <= shown else path)
+                         for k, v in node.items() if isinstance(v, (dict, list)))
         elif isinstance(node, list):
-            stack.extend((v, depth + 1, f"{path}[{i}]") for i, v in enumerate(node) if isinstance(v, (dict, list)))
+            stack.extend((v, depth + 1, f"{path}[{i}]" if depth <= shown else path)
+                         for i, v in enumerate(node) if isinstance(v, (dict, list)))
     return None
 
 

@@ -143,8 +143,10 @@ def decode_certificates(data: bytes | str) -> list[Certificate]:
 
 
 def parse_time(value: str | None) -> datetime | None:
-    """Parse an RFC 3339 time (``2026-11-22T12:33:15Z``, with or without fraction); None if empty."""
-    if not value:
+    """Parse an RFC 3339 time (``2026-11-22T12:33:15Z``, with or without fraction); None if empty or
+    not a string (a capture's ``last_updated: true`` is no time).
+    """
+    if not value or not isinstance(value, str):
         return None
     text = value.strip().replace("z", "Z")
     if text.endswith("Z"):

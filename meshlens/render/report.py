@@ -25,7 +25,8 @@ __all__ = ["REPORTERS", "render"]
 
 
 def render(report: Report, fmt: str = "text", **options: Any) -> str:
-    """``report`` in format ``fmt`` (``text`` takes ``color=True`` and ``verbose=True``).
+    """``report`` in format ``fmt`` (``text`` takes ``color=True`` and ``verbose=True``; ``junit`` takes
+    ``fail_on=``, the severity at which a finding fails its test case).
 
     Raises:
         UsageError: unknown format.
@@ -34,5 +35,11 @@ def render(report: Report, fmt: str = "text", **options: Any) -> str:
         reporter = REPORTERS[fmt]
     except KeyError:
         raise UsageError(f"unknown format {fmt!r}: one of {', '.join(REPORTERS)}") from None
-    text = reporter(report, **options) if fmt == "text" else reporter(report)
+    fail_on = options.pop("fail_on", "error")
+    if fmt == "text":
+        text = reporter(report, **options)
+    elif fmt == "junit":
+        text = reporter(report, fail_on=fail_on)
+    else:
+        text = reporter(report)
     return redact_text(text)  # the last net: findings are redacted where they are made

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import Executor
+from contextlib import nullcontext
 from typing import Any
 
 from meshlens._gc import gc_held
 from meshlens.errors import LoadError, MeshlensError
-from meshlens.models.base import ML0008_UNRECOGNIZED_MEMBER, Severity
+from meshlens.models.base import MAX_DEPTH, ML0008_UNRECOGNIZED_MEMBER, Severity, too_deep
 from meshlens.models.snapshot import Snapshot
 from meshlens.sources import admin, config_dump, envoy_bootstrap
-from meshlens.sources.bounded import MAX_DEPTH, current_limit, parse_size
+from meshlens.sources.bounded import current_limit, parse_size
+from meshlens.sources.bounded import limit as byte_limit
 from meshlens.sources.builder import CaptureLoader, SnapshotBuilder
 from meshlens.sources.read import Document, read_source
 from meshlens.sources.sniff import SYNCZ_KIND, ZTUNNEL_KIND, Deferred, syncz_sniff, ztunnel_sniff
@@ -37,14 +39,20 @@ LOADERS: tuple[CaptureLoader, ...] = (
     *admin.LOADERS,
 )
 
-__all__ = ["LOADERS", "Document", "SnapshotBuilder", "detect", "load", "load_document"]
+__all__ = ["LOADERS", "Document", "SnapshotBuilder", "detect", "load", "load_document", "require_capture"]
 
 
 def detect(doc: Document) -> CaptureLoader | None:
-    """The loader module whose sniffer recognises ``doc``, or None."""
+    """The loader module whose sniffer recognises ``doc``, or None.
+
+    A sniffer that trips over a hostile shape (``"@type": {...}``) does not recognise the document.
+    """
     for loader in LOADERS:
-        if loader.sniff(doc):
-            return loader
+        try:
+            if loader.sniff(doc):
+                return loader
+        except (TypeError, AttributeError, ValueError, KeyError, IndexError, RecursionError):
+            continue
     return None
 
 
@@ -61,6 +69,21 @@ def _what_is_it(doc: Document) -> str:
 
 EXPECTED = ("expected an Envoy /config_dump (JSON or YAML), /clusters, /certs, /server_info, "
             "an istiod syncz, a ztunnel /config_dump, a ztunnel log or a bug-report archive")
+
+
+def require_capture(docs: list[Document], is_collection: bool, origin: str) -> None:
+    """Refuse documents that hold no capture (``null``, ``{}``, plain text), as :func:`load` would.
+
+    Commands that read raw documents (``query``) use this so they answer the same inputs the same way.
+
+    Raises:
+        LoadError: no document is a capture meshlens knows.
+    """
+    if any(doc.syntax != "unreadable" and detect(doc) is not None for doc in docs):
+        return
+    if is_collection or not docs:
+        raise LoadError(f"no capture found in the archive or directory: {EXPECTED}", file=origin)
+    raise docs[0].error(f"{_what_is_it(docs[0])}: {EXPECTED}")
 
 
 def load_document(doc: Document, builder: SnapshotBuilder, *, strict: bool) -> str | None:
@@ -95,7 +118,15 @@ def load_document(doc: Document, builder: SnapshotBuilder, *, strict: bool) -> s
 
 
 def _load_guarded(loader: CaptureLoader, doc: Document, builder: SnapshotBuilder) -> None:
-    """Run one loader; a walk that exhausts the stack on hostile nesting becomes a located LoadError."""
+    """Run one loader; nesting beyond MAX_DEPTH (or a walk that exhausts the stack) is a located LoadError.
+
+    Config dumps, the large documents, are bounded per resource (when a resource is validated) and
+    for their bootstrap; every other capture kind is small and bounded whole here.
+    """
+    if loader is not config_dump and isinstance(doc.data, (dict, list)):
+        deep = too_deep(doc.data)
+        if deep is not None:
+            raise doc.error(f"nested deeper than {MAX_DEPTH} levels", json_path="$" + deep)
     try:
         loader.load(doc, builder)
     except RecursionError:
@@ -122,7 +153,8 @@ def load(source: Any, *, max_bytes: int | str | None = None, jobs: int | None = 
         LoadError: the input is unreadable (not JSON, truncated, empty, binary) or is not a
             capture meshlens knows; the message names the file, member and JSON path.
     """
-    with gc_held():  # bulk construction of acyclic JSON trees: the cyclic GC only costs time here
+    # max_bytes also bounds what loaders stream themselves (ztunnel logs), through the same limit
+    with gc_held(), (byte_limit(max_bytes) if max_bytes is not None else nullcontext()):
         snapshot = _load(source, max_bytes, jobs, executor, progress)
     return snapshot
 
@@ -135,8 +167,8 @@ def _load(source: Any, max_bytes: int | str | None = None, jobs: int | None = No
     if is_collection:
         from meshlens.sources import parallel
 
-        snapshot = parallel.load_collection(docs, str(origin), jobs=jobs, executor=executor, progress=progress,
-                                            budget=current_limit(limit))
+        snapshot = parallel.load_collection(docs, str(origin), load_document, jobs=jobs, executor=executor,
+                                            progress=progress, budget=current_limit(limit))
         if not snapshot.sources or all(s.kind == "unrecognized" for s in snapshot.sources):
             raise LoadError(f"no capture found in the archive or directory: {EXPECTED}", file=str(origin))
         return snapshot

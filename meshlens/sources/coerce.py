@@ -114,7 +114,7 @@ def raw_documents(source: Source) -> list[Any]:
     gives the documents it keeps: each Envoy's config dump and each ztunnel's dump.
 
     Raises:
-        LoadError: a source cannot be read.
+        LoadError: a source cannot be read, or holds no capture (``null``, ``{}``, plain text).
         UsageError: a loaded object keeps no document (e.g. a snapshot of istiod sync state only).
     """
     if isinstance(source, (Snapshot, EnvoyProxy)) or is_ztunnel(source):
@@ -125,11 +125,13 @@ def raw_documents(source: Source) -> list[Any]:
             raise UsageError(f"the {type(source).__name__} given keeps no raw document to query "
                              "(Envoy config dumps and ztunnel dumps are kept): query the file instead")
         return docs
+    from meshlens.sources import require_capture
     from meshlens.sources.read import read_source
 
     items = list(source) if _is_path_list(source) else [source]  # type: ignore[arg-type]
     out: list[Any] = []
     for item in items:
-        found, _ = read_source(item)
+        found, is_collection = read_source(item)
+        require_capture(found, is_collection, str(item) if isinstance(item, str) else f"<{type(item).__name__}>")
         out.extend(doc.data for doc in found)
     return out

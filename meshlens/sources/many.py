@@ -150,8 +150,8 @@ def _load_many(items: list[str], jobs: int | None, executor: Executor | None, pr
             continue
         docs, is_collection = read_source(item, defer_members=True)
         if is_collection:
-            parts.append(parallel.load_collection(docs, item, jobs=jobs, executor=executor, progress=progress,
-                                                  budget=current_limit(None)))
+            parts.append(parallel.load_collection(docs, item, load_document, jobs=jobs, executor=executor,
+                                                  progress=progress, budget=current_limit(None)))
             continue
         for doc in docs:
             loader = detect(doc)

@@ -26,8 +26,9 @@ from typing import Any
 
 from meshlens._gc import gc_held
 from meshlens.models.snapshot import Snapshot
-from meshlens.sources import bugreport
 from meshlens.sources.bounded import Budget
+from meshlens.sources.bugreport import assign_group, detect_layout, is_log, set_collection_kind
+from meshlens.sources.bugreport import load_collection as load_members
 from meshlens.sources.builder import SnapshotBuilder
 from meshlens.sources.read import DEFERRED, Document, parse_member
 
@@ -60,15 +61,14 @@ def jobs_default(jobs: int) -> Iterator[None]:
         _default.pop()
 
 
-def _load_group(docs: list[Document], root: tuple[str, ...] | None, origin: str, budget: int) -> Snapshot:
+def _load_group(docs: list[Document], root: tuple[str, ...] | None, origin: str, budget: int,
+                load_document: Callable[..., str | None]) -> Snapshot:
     """(In a worker.) Parse and load one group's members into a part snapshot."""
-    from meshlens.sources import load_document  # the loader registry sits above this module
-
     with gc_held():
         left = Budget(budget)
         parsed = [d for doc in docs for d in parse_member(doc, left)]
         builder = SnapshotBuilder(origin=origin)
-        bugreport.load_collection(parsed, builder, load_document, root=root, collection_kind=False)
+        load_members(parsed, builder, load_document, root=root, collection_kind=False)
         return builder.build()
 
 
@@ -76,7 +76,7 @@ def _groups(docs: list[Document], root: tuple[str, ...] | None) -> list[list[Doc
     """Members by the group they load into (a proxy's folder), groups in order of first member."""
     by_group: dict[str, list[Document]] = {}
     for doc in docs:
-        bugreport.assign_group(doc, root)
+        assign_group(doc, root)
         by_group.setdefault(doc.group, []).append(doc)
     return list(by_group.values())
 
@@ -85,43 +85,47 @@ def _size(group: list[Document]) -> int:
     return sum(len(d.extra.get("body", b"")) for d in group if d.syntax == DEFERRED)
 
 
-def load_collection(docs: list[Document], origin: str, *, jobs: int | None = None, executor: Executor | None = None,
-                    budget: int, progress: bool | None = None) -> Snapshot:
+def load_collection(docs: list[Document], origin: str, load_document: Callable[..., str | None], *,
+                    jobs: int | None = None, executor: Executor | None = None, budget: int,
+                    progress: bool | None = None) -> Snapshot:
     """Load the (deferred) members of one archive or directory, in parallel when it pays.
 
     Args:
         docs: :func:`~meshlens.sources.read.read_source` documents read with ``defer_members``.
         origin: the archive or directory, as given.
+        load_document: :func:`meshlens.sources.load_document` (passed in: the registry of loaders
+            sits above this module), run in the workers.
         jobs: worker processes (default: ``MESHLENS_JOBS``, else every core); 1 loads here.
         executor: run the groups on this executor instead of a process pool of ``jobs``.
         budget: bytes each group may still inflate while parsing (the load's ``max_bytes`` left).
         progress: draw a progress bar on stderr (default: when stderr is a terminal).
     """
-    root = bugreport.detect_layout(docs)
+    root = detect_layout(docs)
     groups = _groups(docs, root)
     workers = default_jobs(jobs)
     parallel = executor is not None or (workers > 1 and len(groups) > 1 and
                                         sum(map(_size, groups)) >= PARALLEL_MIN_BYTES)
     if not parallel:
-        parts = [_load_group([d for g in groups for d in g], root, origin, budget)]
+        parts = [_load_group([d for g in groups for d in g], root, origin, budget, load_document)]
     else:
-        parts = _run(groups, root, origin, budget, executor, min(workers, len(groups)), progress)
+        parts = _run(groups, root, origin, budget, load_document, executor, min(workers, len(groups)), progress)
     merged = merge_parts(parts, docs, origin)
     builder = SnapshotBuilder(origin=origin)
     builder.snapshot = merged
-    bugreport.set_collection_kind(docs, builder, root)
+    set_collection_kind(docs, builder, root)
     return merged
 
 
 def _run(groups: list[list[Document]], root: tuple[str, ...] | None, origin: str, budget: int,
-         executor: Executor | None, workers: int, progress: bool | None) -> list[Snapshot]:
+         load_document: Callable[..., str | None], executor: Executor | None, workers: int,
+         progress: bool | None) -> list[Snapshot]:
     own = executor is None
     pool: Executor = executor if executor is not None else ProcessPoolExecutor(max_workers=workers)
     try:
         # Largest groups first keeps the workers evenly busy; results are put back in group order.
         order = sorted(range(len(groups)), key=lambda i: -_size(groups[i]))
-        futures: dict[Future[Snapshot], int] = {pool.submit(_load_group, groups[i], root, origin, budget): i
-                                                for i in order}
+        futures: dict[Future[Snapshot], int] = {
+            pool.submit(_load_group, groups[i], root, origin, budget, load_document): i for i in order}
         results: list[Snapshot | None] = [None] * len(groups)
         for future, index in _completed(futures, len(groups), progress):
             results[index] = future.result()
@@ -171,7 +175,7 @@ def _position(docs: list[Document]) -> Callable[[str | None], tuple[int, int]]:
     """Where a member's items fall in a serial load: captures in member order, then logs."""
     rank: dict[str | None, tuple[int, int]] = {}
     for i, doc in enumerate(docs):
-        rank.setdefault(doc.location.member, (1 if bugreport.is_log(doc) else 0, i))
+        rank.setdefault(doc.location.member, (1 if is_log(doc) else 0, i))
 
     def position(member: str | None) -> tuple[int, int]:
         return rank.get(member, (2, 0))

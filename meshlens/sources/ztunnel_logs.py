@@ -21,9 +21,11 @@ from typing import Any
 
 import orjson
 
+from meshlens.errors import LoadError
 from meshlens.models.base import Location
 from meshlens.models.logs import LogEvent, UnparsedLine, ZtunnelLog
 from meshlens.models.logs.table import NONE, AccessTable, parse_time
+from meshlens.sources.bounded import current_limit
 from meshlens.sources.builder import SnapshotBuilder
 from meshlens.sources.read import Document
 from meshlens.sources.ztunnel_log_grammar import (
@@ -74,14 +76,27 @@ def load(doc: Document, builder: SnapshotBuilder) -> None:
     builder.snapshot.logs.append(log)
 
 
+_MAX_LINE = 1 << 20  # characters; a longer "line" (a bomb of no newlines) is read in pieces
+
+
 def iter_file_lines(path: Path) -> Iterator[str]:
-    """The lines of a (possibly gzipped) text file, read as a stream."""
+    """The lines of a (possibly gzipped) text file, read as a stream within the load's byte limit.
+
+    Raises:
+        LoadError: the text (once inflated) is longer than the byte limit (``--max-bytes``).
+    """
+    limit = current_limit()
     with path.open("rb") as raw:
         magic = raw.read(2)
     opener: Any = gzip.open if magic == b"\x1f\x8b" else open
+    total = 0
     with opener(path, "rt", encoding="utf-8", errors="replace", newline=None) as handle:
         first = True
-        for line in handle:
+        while line := handle.readline(_MAX_LINE):
+            total += len(line)
+            if total > limit:
+                raise LoadError(f"the log exceeds the byte limit of {limit} bytes "
+                                "(raise it with --max-bytes / max_bytes= if the capture is genuine)", file=str(path))
             if first:
                 line = line.lstrip("\ufeff")
                 first = False

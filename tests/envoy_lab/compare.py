@@ -26,7 +26,8 @@ from envoy_lab.model import Outcome
 
 PASSTHROUGH_CLUSTERS = {"PassthroughCluster", "InboundPassthroughCluster"}
 # upstream request headers compared besides the lab's own x-lab-* ones
-CHECKED_UPSTREAM = ("x-envoy-internal", "x-envoy-original-path", "x-forwarded-host")
+CHECKED_UPSTREAM = ("x-envoy-internal", "x-envoy-original-path", "x-forwarded-host", "x-forwarded-for",
+                    "x-forwarded-proto")
 BLACKHOLE_CLUSTERS = {"BlackHoleCluster"}
 
 

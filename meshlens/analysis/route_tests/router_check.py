@@ -41,7 +41,7 @@ from meshlens.analysis.trace.routes import MatchOptions
 from meshlens.errors import LoadError, UsageError
 from meshlens.models.envoy.route import RouteConfiguration, RouteMatch, VirtualHost
 from meshlens.models.result import Result
-from meshlens.sources import load
+from meshlens.sources.coerce import as_proxy
 from meshlens.sources.read import Document, read_source
 
 TOOL_PEER = "127.0.0.1:0"  # the tool's downstream address (canonical IPv4 loopback)
@@ -107,31 +107,30 @@ class RouterCheckReport(Result):
         return router_check_text(self)
 
 
-def _route_config_from_doc(doc: Document, proxy: str | None, name: str | None) -> RouteConfiguration:
-    data = doc.data
-    if isinstance(data, dict) and "configs" in data:  # a config dump: pick one route configuration
-        snapshot = load(data if doc.location.file is None else doc.location.file)
-        envoy = snapshot.proxy(proxy)
-        configs = {rc.name: rc for rc in envoy.route_configs if rc.name and rc.state != "rejected"}
-        for listener in envoy.listeners:
-            for chain in [*listener.listener.filter_chains, listener.listener.default_filter_chain]:
-                hcm = chain.hcm if chain is not None else None
-                if hcm is not None and hcm.route_config is not None and hcm.route_config.name:
-                    configs.setdefault(hcm.route_config.name, hcm.route_config)  # type: ignore[arg-type]
-        if name is None:
-            if len(configs) != 1:
-                shown = ", ".join(sorted(configs)[:20]) or "none"
-                raise UsageError(f"{doc.basename}: the config dump holds {len(configs)} route configurations; "
-                                 f"pick one with --route-config NAME ({shown})")
-            name = next(iter(configs))
-        found = configs.get(name)
-        if found is None:
-            raise UsageError(f"{doc.basename}: no route configuration {name!r} in the config dump")
-        return found if isinstance(found, RouteConfiguration) else found.route_config
-    if not isinstance(data, dict) or "virtual_hosts" not in data and "virtualHosts" not in data:
-        raise doc.error("expected a RouteConfiguration (with virtual_hosts) or a config dump", "$")
+def _from_capture(source: Any, label: str, proxy: str | None, name: str | None) -> RouteConfiguration:
+    envoy = as_proxy(source, proxy)
+    configs: dict[str, RouteConfiguration] = {rc.name: rc.route_config for rc in envoy.route_configs
+                                              if rc.name and rc.state != "rejected"}
+    for listener in envoy.listeners:
+        for chain in [*listener.listener.filter_chains, listener.listener.default_filter_chain]:
+            hcm = chain.hcm if chain is not None else None
+            if hcm is not None and hcm.route_config is not None and hcm.route_config.name:
+                configs.setdefault(hcm.route_config.name, hcm.route_config)
+    if name is None:
+        if len(configs) != 1:
+            shown = ", ".join(sorted(configs)[:20]) or "none"
+            raise UsageError(f"{label}: the capture holds {len(configs)} route configurations; pick one with "
+                             f"--route-config NAME ({shown})")
+        name = next(iter(configs))
+    found = configs.get(name)
+    if found is None:
+        raise UsageError(f"{label}: no route configuration {name!r} in the capture")
+    return found
+
+
+def _bare(doc: Document) -> RouteConfiguration:
     try:
-        return RouteConfiguration.model_validate(data)
+        return RouteConfiguration.model_validate(doc.data)
     except ValidationError as exc:
         err = exc.errors()[0]
         where = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"])
@@ -139,11 +138,18 @@ def _route_config_from_doc(doc: Document, proxy: str | None, name: str | None) -
 
 
 def load_route_config(source: Any, proxy: str | None = None, route_config: str | None = None) -> RouteConfiguration:
-    """A RouteConfiguration from a bare RouteConfiguration (YAML/JSON) or a config dump."""
+    """A RouteConfiguration from a bare RouteConfiguration (YAML/JSON, as router_check_tool's ``-c``) or
+    from a capture (config dump, directory, archive; ``proxy`` and ``route_config`` pick one).
+    """
     if isinstance(source, RouteConfiguration):
         return source
     docs, _ = read_source(source)
-    return _route_config_from_doc(docs[0], proxy, route_config)
+    data = docs[0].data if len(docs) == 1 else None
+    if isinstance(data, dict) and ("virtual_hosts" in data or "virtualHosts" in data) and "configs" not in data:
+        return _bare(docs[0])
+    if len(docs) == 1 and not (isinstance(data, dict) and "configs" in data):
+        raise docs[0].error("expected a RouteConfiguration (with virtual_hosts) or a config dump", "$")
+    return _from_capture(source, docs[0].basename, proxy, route_config)
 
 
 def load_check_tests(source: Any) -> list[CheckTest]:

@@ -142,6 +142,11 @@ def select_listener(walk: Walk, idx: ProxyIndex, dst_ip: str | None, port: int) 
     """
     pick = _select_listener(walk, idx, dst_ip, port)
     held = not_serving(walk, dst_ip, port)
+    reasons = dict(held)
+    if reasons:  # a skipped candidate Envoy holds but does not serve: say why, not "no listener"
+        walk.hops = [h.model_copy(update={"skipped": [
+            s.model_copy(update={"reason": f"{s.name} {reasons[s.name]}"}) if s.name in reasons else s
+            for s in h.skipped]}) if h.kind == "listener" else h for h in walk.hops]
     for name, why in held:
         if pick.resource is None:
             walk.notes.append(f"listener {name} for port {port} {why}: no listener serves {dst_ip or '*'}:{port}")

@@ -151,7 +151,7 @@ class Ztunnel:
 
     @property
     def istio_version(self) -> str | None:
-        return (self.version.istio_version or None) if self.version else None
+        return self.version.release if self.version else None
 
     # --- lookups --------------------------------------------------------------------------------
     @cached_property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -221,6 +222,9 @@ class WorkloadState(ZtunnelRecord):
         return self.connections.outbound if self.connections else ()
 
 
+_RELEASE_RE = re.compile(r"v?(\d+\.\d+\.\d+(?:-(?:alpha|beta|rc)\.?\d*)?)(?:-\d+-g[0-9a-f]+)?(?:$|[-+])")
+
+
 class BuildInfo(ZModel):
     """``version``: ztunnel's build information."""
 
@@ -234,3 +238,14 @@ class BuildInfo(ZModel):
     build_status: str = ""
     istio_version: str = ""
     crypto_provider: str = ""  # 1.27+
+
+    @property
+    def release(self) -> str | None:
+        """The Istio release of this ztunnel: ``istioVersion``, else the release ``gitTag`` names (1.24 and
+        older builds say ``istioVersion: "unknown"`` and ``gitTag: "1.24.0-2-g4c7cdf1"``), else ``version``.
+        """
+        for candidate in (self.istio_version, self.git_tag, self.version):
+            if candidate and candidate.strip().lower() != "unknown":
+                found = _RELEASE_RE.match(candidate.strip())
+                return found.group(1) if found else candidate.strip()
+        return None

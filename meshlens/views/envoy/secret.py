@@ -13,13 +13,13 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from meshlens.encoding.protojson import to_go
-from meshlens.errors import UsageError
+from meshlens.models import clock
 from meshlens.views.envoy._common import EnvoyTable, by_state, dump_section, require_section
 
 if TYPE_CHECKING:
@@ -46,28 +46,15 @@ class SecretRow(BaseModel):
 
 
 def resolve_now(now: datetime | str | None, proxy: EnvoyProxy | None = None) -> tuple[datetime, str | None]:
-    """The instant validity is judged at, and a note when it is not the wall clock's."""
-    if isinstance(now, datetime):
-        return (now if now.tzinfo else now.replace(tzinfo=timezone.utc)), None
-    if isinstance(now, str) and now:
-        from meshlens.models.certs import parse_time
-
-        parsed = parse_time(now)
-        if parsed is None:
-            raise UsageError(f"--now {now!r} is not an RFC 3339 time (e.g. 2026-11-22T12:00:00Z)")
-        return parsed, None
-    captured = getattr(proxy, "captured_at", None)
-    if isinstance(captured, datetime):
-        return captured, f"VALID CERT judged at the capture time {_rfc3339(captured)} (--now to change)"
-    return datetime.now(timezone.utc), None
+    """The instant validity is judged at (the one rule of :mod:`meshlens.models.clock`, as ``check``
+    uses), and the note that says so when it was not given with ``--now``.
+    """
+    found = clock.resolve_now(now, captured_at=getattr(proxy, "captured_at", None),
+                              proxies=[proxy] if proxy is not None else [])
+    return found.instant, found.note()
 
 
-def _rfc3339(moment: datetime) -> str:
-    """Go's ``time.RFC3339`` (``2006-01-02T15:04:05Z07:00``)."""
-    if moment.utcoffset() in (None, timezone.utc.utcoffset(None)):
-        return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    text = moment.strftime("%Y-%m-%dT%H:%M:%S%z")
-    return text[:-2] + ":" + text[-2:]
+_rfc3339 = clock.rfc3339
 
 
 def _inline_bytes(source: Any) -> str:

@@ -8,9 +8,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from meshlens.models import clock
 from meshlens.models.ztunnel import CertDump, CertsDump, Ztunnel
 from meshlens.views.base import Table
-from meshlens.views.ztunnel._common import go_rfc3339, is_set, resolve_now
+from meshlens.views.ztunnel._common import go_rfc3339, is_set
 
 HEADERS = ["CERTIFICATE NAME", "TYPE", "STATUS", "VALID CERT", "SERIAL NUMBER", "NOT AFTER", "NOT BEFORE"]
 PADDING = 5  # istioctl lays this table out with padding 5 (the others use 1)
@@ -82,9 +83,10 @@ def certificate_view(z: Ztunnel, *, now: datetime | str | None = None) -> Table:
     Args:
         z: the ztunnel whose dump is shown.
         now: when VALID CERT is judged (a datetime or RFC 3339 text); default the capture time
-            if the source says it, else the wall clock.
+            if the source says it, else the wall clock (:mod:`meshlens.models.clock`); a note says which.
     """
-    instant = resolve_now(now, z.captured_at)
+    found = clock.resolve_now(now, captured_at=z.captured_at)  # the one rule every command follows
+    instant = found.instant
     rows: list[CertificateRow] = []
     for certs in z.certificates:
         if not certs.cert_chain:
@@ -93,8 +95,9 @@ def certificate_view(z: Ztunnel, *, now: datetime | str | None = None) -> Table:
         rows.extend(_row(certs, role, cert, instant) for role, cert in certs.chain_roles())
     has_key = isinstance(z.raw, dict) and "certificates" in z.raw
     raw = [certs_json(c) for c in z.certificates] if (has_key or z.certificates) else None
+    note = found.note() if rows else None  # said beside the table; istioctl's cells are unchanged
     return Table(view="certificate", headers=list(HEADERS), rows=list(rows), cells=[r.cells() for r in rows],
-                 padding=PADDING, raw=raw, json_indent=4)
+                 padding=PADDING, raw=raw, json_indent=4, notes=[note] if note else [])
 
 
 __all__ = ["HEADERS", "PADDING", "CertificateRow", "certificate_view", "certs_json", "is_valid", "serial_hex"]

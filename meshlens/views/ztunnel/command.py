@@ -95,6 +95,11 @@ def select_ztunnel(snap: Snapshot, view: str, *, ztunnel: str | None = None, nod
         named = [z for z in candidates if _is_named(z, pod)]
         if named:
             candidates, workload_pod = named, None
+        elif view not in POD_FILTERED_VIEWS and not any(pod.matches(w.name, w.namespace)
+                                                        for z in candidates for w in z.workloads):
+            # a positional name is never silently ignored (nor the only ztunnel shown in its place);
+            # the workload and connections views filter by it, as istioctl does (no match: no rows)
+            raise UsageError(f"no ztunnel or workload pod {str(pod)!r} in the capture (ztunnels: {_names(every)})")
         elif len(candidates) > 1:
             nodes = {w.node.casefold() for z in candidates for w in z.workloads
                      if w.node and pod.matches(w.name, w.namespace)}
