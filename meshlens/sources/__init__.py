@@ -45,10 +45,16 @@ __all__ = ["LOADERS", "Document", "SnapshotBuilder", "detect", "load", "load_doc
 
 
 def detect(doc: Document) -> CaptureLoader | None:
-    """The loader module whose sniffer recognises ``doc``, or None."""
+    """The loader module whose sniffer recognises ``doc``, or None.
+
+    A sniffer that trips over a hostile shape (``"@type": {...}``) does not recognise the document.
+    """
     for loader in LOADERS:
-        if loader.sniff(doc):
-            return loader
+        try:
+            if loader.sniff(doc):
+                return loader
+        except (TypeError, AttributeError, ValueError, KeyError, IndexError, RecursionError):
+            continue
     return None
 
 
