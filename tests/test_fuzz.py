@@ -198,3 +198,29 @@ def test_every_seed_runs_clean() -> None:
     """The unmutated seeds go through every consumer (so the fuzzing exercises real code paths)."""
     for name in sorted(ENVOY_SEEDS) + sorted(ARCHIVE_SEEDS):
         load_and_consume(name, orjson.loads(seed(name)))
+
+
+# Mutations the fuzzing found (each once raised something other than MeshlensError), kept as fixed cases.
+REGRESSIONS = [
+    ("clusters", ("cluster_statuses", 7, "host_statuses", 0, "stats", 2, "name"), "replace", []),
+    ("clusters", ("cluster_statuses", 15, "circuit_breakers", "thresholds", 0), "nest", 472),
+    ("config_dump", ("configs", 5, "dynamic_route_configs", 1, "last_updated"), "replace", True),
+    ("config_dump", ("configs", 0, "@type"), "nest", 1092),
+    ("config_dump", ("configs", 0, "bootstrap", "node", "extensions", 62, "type_urls", 0), "nest", 439),
+    ("degraded", ("configs", 6, "dynamic_active_secrets", 0, "secret", "@type"), "nest", 254),
+    ("degraded", ("configs", 3, "dynamic_listeners", 2, "active_state", "listener", "address", "socket_address",
+                  "port_value"), "replace", "GRPC"),
+    ("degraded", ("configs", 2, "dynamic_endpoint_configs", 7, "endpoint_config", "endpoints"), "replace", [None]),
+    ("ztunnel", ("workloadState",), "nest", 1094),
+]
+
+
+@pytest.mark.parametrize("name, path, action, value", REGRESSIONS, ids=[f"{r[0]}-{r[2]}-{i}" for i, r in
+                                                                      enumerate(REGRESSIONS)])
+def test_fuzz_regressions(name: str, path: tuple[Any, ...], action: str, value: Any) -> None:
+    doc = orjson.loads(seed(name))
+    try:
+        doc = mutate(doc, path, action, value)
+    except (KeyError, IndexError, TypeError):
+        pytest.skip(f"the seed changed: {path!r} is gone")
+    load_and_consume(name, doc)

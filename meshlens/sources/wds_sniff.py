@@ -17,4 +17,5 @@ def istiod_wds_sniff(doc: Any) -> bool:
     data = doc.data
     if not isinstance(data, dict) or not isinstance(data.get("configs"), list) or not data["configs"]:
         return False
-    return all(isinstance(c, dict) and c.get("@type") in WDS_TYPES for c in data["configs"])
+    return all(isinstance(c, dict) and isinstance(c.get("@type"), str) and c["@type"] in WDS_TYPES
+               for c in data["configs"])
