@@ -2,7 +2,8 @@
 
 Runs, in order: start-up (``python -c pass``), views (``jq``), load and typed models (``orjson.loads``
 with GC off), checks (the load), traces, diff (loading both captures), the ``/clusters`` text parser
-(``orjson`` per byte) and the scale archive (reading + parsing on every core), at n100, n1000, n5000
+(``orjson`` per byte), the scale archive (reading + parsing on every core) and 1,000,000 ztunnel access
+lines (a regex ``findall`` per line), at n100, n1000, n5000
 and n10000 (made from n5000 by ``make_n10000.py``), then the growth of every size-dependent figure from
 n1000 to n10000 as a log-log slope (target <= 1.1). Exits 1 when any figure misses its target.
 
@@ -25,6 +26,7 @@ import bench_check  # noqa: E402
 import bench_clusters_text  # noqa: E402
 import bench_diff  # noqa: E402
 import bench_load  # noqa: E402
+import bench_logs  # noqa: E402
 import bench_startup  # noqa: E402
 import bench_trace  # noqa: E402
 import bench_views  # noqa: E402
@@ -38,6 +40,7 @@ BENCHES = {
     "diff": bench_diff.run,
     "clusters-text": bench_clusters_text.run,
     "archive": bench_archive.run,
+    "logs": bench_logs.run,
 }
 
 

@@ -90,3 +90,32 @@ def test_dask_local_cluster_gives_the_in_process_snapshot(archive: str, serial: 
             distributed.Client(cluster, timeout=60) as client:
         loaded = meshlens.load_many([archive], executor=client.get_executor())
     assert fingerprint(loaded) == serial
+
+
+def test_ps_on_an_archive_without_syncz_says_so_before_parsing_it(tmp_path: Any,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 14 item 5: proxy-status needs a syncz; an archive without one is refused unparsed."""
+    import io
+    import tarfile
+
+    from click.testing import CliRunner
+
+    from meshlens.cli import main
+    from meshlens.sources import read
+
+    archive = tmp_path / "no-syncz.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        for name in ("config_dump_include_eds.json", "clusters.json", "certs.json"):
+            body = (SAMPLES / "envoy" / "productpage" / name).read_bytes()
+            info = tarfile.TarInfo(f"bug-report/proxies/default/productpage-v1-x/{name}")
+            info.size = len(body)
+            tar.addfile(info, io.BytesIO(body))
+    parsed: list[str] = []
+    real = read.parse_bytes
+    monkeypatch.setattr(read, "parse_bytes", lambda data, location, **kw: parsed.append(location.member or "")
+                        or real(data, location, **kw))
+    result = CliRunner().invoke(main, ["ps", str(archive)])
+    assert result.exit_code == 2
+    assert "no istiod sync status" in result.output and "without istiod-syncz" in result.output
+    assert parsed == []  # said before loading the rest
+    assert meshlens.load(archive).proxies  # the same archive loads in full otherwise

@@ -10,6 +10,7 @@ captures of an Envoy proxy (``/clusters``, ``/certs``, ...) are registered captu
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from concurrent.futures import Executor
 from contextlib import nullcontext
 from typing import Any
@@ -18,12 +19,13 @@ from meshlens._gc import gc_held
 from meshlens.errors import LoadError, MeshlensError
 from meshlens.models.base import MAX_DEPTH, ML0008_UNRECOGNIZED_MEMBER, Severity, too_deep
 from meshlens.models.snapshot import Snapshot
-from meshlens.sources import admin, config_dump, envoy_bootstrap
+from meshlens.sources import admin, config_dump, envoy_bootstrap, envoy_logs
 from meshlens.sources.bounded import current_limit, parse_size
 from meshlens.sources.bounded import limit as byte_limit
+from meshlens.sources.bugreport import detect_layout
 from meshlens.sources.builder import CaptureLoader, SnapshotBuilder
-from meshlens.sources.read import Document, read_source
-from meshlens.sources.sniff import SYNCZ_KIND, ZTUNNEL_KIND, Deferred, syncz_sniff, ztunnel_sniff
+from meshlens.sources.read import DEFERRED, Document, read_source
+from meshlens.sources.sniff import SYNCZ_KIND, ZTUNNEL_KIND, Deferred, might_be, syncz_sniff, ztunnel_sniff
 from meshlens.sources.wds_sniff import ISTIOD_WDS_KIND, istiod_wds_sniff
 from meshlens.sources.ztunnel_log_grammar import ZTUNNEL_LOG_KIND, ztunnel_log_sniff
 
@@ -37,6 +39,7 @@ LOADERS: tuple[CaptureLoader, ...] = (
     Deferred(SYNCZ_KIND, syncz_sniff, "meshlens.sources.syncz"),
     Deferred(ZTUNNEL_LOG_KIND, ztunnel_log_sniff, "meshlens.sources.ztunnel_logs"),
     *admin.LOADERS,
+    envoy_logs,
 )
 
 __all__ = ["LOADERS", "Document", "SnapshotBuilder", "detect", "load", "load_document", "require_capture"]
@@ -68,7 +71,7 @@ def _what_is_it(doc: Document) -> str:
 
 
 EXPECTED = ("expected an Envoy /config_dump (JSON or YAML), /clusters, /certs, /server_info, "
-            "an istiod syncz, a ztunnel /config_dump, a ztunnel log or a bug-report archive")
+            "an istiod syncz, a ztunnel /config_dump, a ztunnel log, an Envoy log or a bug-report archive")
 
 
 def require_capture(docs: list[Document], is_collection: bool, origin: str) -> None:
@@ -134,7 +137,8 @@ def _load_guarded(loader: CaptureLoader, doc: Document, builder: SnapshotBuilder
 
 
 def load(source: Any, *, max_bytes: int | str | None = None, jobs: int | None = None,
-         executor: Executor | None = None, progress: bool | None = None) -> Snapshot:
+         executor: Executor | None = None, progress: bool | None = None,
+         only: Collection[str] | None = None) -> Snapshot:
     """Load a capture into a :class:`Snapshot`.
 
     Args:
@@ -148,6 +152,9 @@ def load(source: Any, *, max_bytes: int | str | None = None, jobs: int | None = 
             ``MESHLENS_JOBS``, else every core; 1 = this process). See :mod:`meshlens.sources.parallel`.
         executor: run an archive's member groups on this :class:`concurrent.futures.Executor`.
         progress: a progress bar on stderr for a long archive load (default: when stderr is a terminal).
+        only: capture kinds the caller needs (``{"istiod-syncz"}`` for proxy-status): an archive's or
+            directory's members that cannot be of those kinds (a byte search, before any parsing)
+            are skipped, and when none is left the snapshot is empty at once, without parsing.
 
     Raises:
         LoadError: the input is unreadable (not JSON, truncated, empty, binary) or is not a
@@ -155,15 +162,22 @@ def load(source: Any, *, max_bytes: int | str | None = None, jobs: int | None = 
     """
     # max_bytes also bounds what loaders stream themselves (ztunnel logs), through the same limit
     with gc_held(), (byte_limit(max_bytes) if max_bytes is not None else nullcontext()):
-        snapshot = _load(source, max_bytes, jobs, executor, progress)
+        snapshot = _load(source, max_bytes, jobs, executor, progress, only)
     return snapshot
 
 
 def _load(source: Any, max_bytes: int | str | None = None, jobs: int | None = None,
-          executor: Executor | None = None, progress: bool | None = None) -> Snapshot:
+          executor: Executor | None = None, progress: bool | None = None,
+          only: Collection[str] | None = None) -> Snapshot:
     limit = parse_size(max_bytes) if max_bytes is not None else None
     docs, is_collection = read_source(source, max_bytes=limit, defer_members=True)
     origin = os.fspath(source) if isinstance(source, (str, os.PathLike)) else f"<{type(source).__name__}>"
+    if is_collection and only is not None:
+        wanted = [d for d in docs if d.syntax == DEFERRED and any(might_be(k, d.extra["body"]) for k in only)]
+        if not wanted:  # nothing of those kinds: the caller says so before anything else is parsed
+            kind = "bug-report" if detect_layout(docs) is not None else "archive or directory"
+            return Snapshot(origin=str(origin), extras={"collection": f"{kind} without {', '.join(sorted(only))}"})
+        docs = wanted
     if is_collection:
         from meshlens.sources import parallel
 

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from meshlens.sources.builder import SnapshotBuilder
     from meshlens.sources.read import Document
 
-__all__ = ["SYNCZ_KIND", "ZTUNNEL_KIND", "Deferred", "syncz_sniff", "ztunnel_sniff"]
+__all__ = ["SYNCZ_KIND", "ZTUNNEL_KIND", "Deferred", "might_be", "syncz_sniff", "ztunnel_sniff"]
 
 ZTUNNEL_KIND = "ztunnel-config-dump"
 SYNCZ_KIND = "istiod-syncz"
@@ -120,3 +120,17 @@ def syncz_sniff(doc: Document) -> bool:
     if isinstance(data, list) and data:
         return _is_discovery_response(data[0]) or _is_http_row(data[0])
     return False
+
+
+# ---------------------------------------------------------------------------------- byte pre-checks
+# What a member of an archive must contain (as bytes, before any parsing) to possibly be a capture of
+# a kind: a command that needs only that kind (``ps`` needs a syncz) skips the rest unparsed, and says
+# at once when the archive holds none.
+_SYNCZ_MARKERS = (b"envoy.service.status.v3.ClientConfig", b"cluster_sent", b"proxy_type")
+
+
+def might_be(kind: str, body: bytes) -> bool:
+    """False when ``body`` cannot be a capture of ``kind`` (a cheap byte search; True when unsure)."""
+    if kind == SYNCZ_KIND:
+        return any(marker in body for marker in _SYNCZ_MARKERS)
+    return True

@@ -193,14 +193,8 @@ def _flows(result: LogAnalysis, tables: list[_Rows], index: DumpIndex | None, wa
         backend = backends[key].get(bkey)
         if backend is None:
             backend = backends[key][bkey] = Backend(workload=dst_wl, address=target)
-        if message == _COMPLETE:
-            flow.connections += n
-            backend.connections += n
-            proto = "HBONE" if hbone or (dst_addr or "").endswith(":15008") else "TCP"
-            flow.protocols[proto] = flow.protocols.get(proto, 0) + n
-        if failed:
-            flow.failed += n
-            backend.failed += n
+        _count(flow, backend, n, complete=message == _COMPLETE, failed=failed,
+               protocol="HBONE" if hbone or (dst_addr or "").endswith(":15008") else "TCP")
     for key in sorted(flows):
         flow = flows[key]
         merged = _merge_backends(list(backends[key].values()))
@@ -210,6 +204,19 @@ def _flows(result: LogAnalysis, tables: list[_Rows], index: DumpIndex | None, wa
         flow.inbound_seen = sum(b.inbound for b in flow.backends)
         _expect(flow, index)
         result.flows.append(flow)
+
+
+def _count(flow: Flow, backend: Backend, n: int, *, complete: bool, failed: bool, protocol: str) -> None:
+    """Add ``n`` outbound events of one kind to a flow and its backend."""
+    if complete:
+        flow.connections += n
+        backend.connections += n
+        if not failed:
+            backend.succeeded += n
+        flow.protocols[protocol] = flow.protocols.get(protocol, 0) + n
+    if failed:
+        flow.failed += n
+        backend.failed += n
 
 
 def _plaintext_inbound(result: LogAnalysis, tables: list[_Rows], index: DumpIndex | None) -> None:
@@ -245,6 +252,7 @@ def _merge_backends(items: list[Backend]) -> list[Backend]:
         else:
             seen.connections += b.connections
             seen.failed += b.failed
+            seen.succeeded += b.succeeded
             if b.address and b.address != seen.address:
                 seen.address = min(seen.address or b.address, b.address)
     return out

@@ -75,9 +75,17 @@ def _istiod_state(source: Any) -> tuple[IstiodState, int | None, str | None]:
     """
     if isinstance(source, IstiodState):
         return source, None, None
+    import os
+
     from meshlens.sources.coerce import as_snapshot
 
-    source = as_snapshot(source)
+    if isinstance(source, (str, os.PathLike)) and os.fspath(source) != "-":
+        from meshlens.sources import load
+
+        # Only syncz members are parsed: an archive without one is refused before the rest is loaded.
+        source = load(source, only=(SYNCZ_KIND,))
+    else:
+        source = as_snapshot(source)
     state = source.istiod
     origin = source.origin or None
     if state is None or not (state.sync or state.control_planes):
