@@ -235,7 +235,8 @@ def mesh_rows(snapshot: Snapshot) -> list[MeshRow]:
         rows.append(MeshRow(kind=(parsed.type if parsed is not None and parsed.type else "envoy"), name=proxy.name,
                             istio=versions.get("istio"), envoy=versions.get("envoy"),
                             sync=_sync_of(snapshot, {proxy.name, proxy.node_id or ""}),
-                            findings=_severities(proxy.load_findings),
+                            findings=_severities([f for f in snapshot.findings
+                                                  if f.proxy and f.proxy in (proxy.node_id, proxy.name)]),
                             rejected=sum(1 for r in resources if r.state == "rejected"),
                             warming=sum(1 for r in resources if r.state == "warming" or "warming" in r.other_states)))
     for z in snapshot.ztunnels:
@@ -243,7 +244,8 @@ def mesh_rows(snapshot: Snapshot) -> list[MeshRow]:
         names = {z.name} | ({f"{z.name}.{namespace}"} if namespace else set())
         names |= {r.proxy for r in (snapshot.istiod.sync if snapshot.istiod else ()) if r.proxy.split(".")[0] == z.name}
         rows.append(MeshRow(kind="ztunnel", name=z.name, istio=z.version.release if z.version else None, envoy=None,
-                            sync=_sync_of(snapshot, names), findings=_severities(z.load_findings), rejected=0,
+                            sync=_sync_of(snapshot, names),
+                            findings=_severities([f for f in snapshot.findings if f.proxy == z.name]), rejected=0,
                             warming=0))
     return sorted(rows, key=lambda r: (-r.problems, r.name))
 
