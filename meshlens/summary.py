@@ -47,6 +47,33 @@ class ZtunnelSummary(BaseModel):
     counts: dict[str, int]
 
 
+class MeshRow(BaseModel):
+    """One proxy or ztunnel of a mesh at a glance (``inspect`` of an archive): trouble first.
+
+    ``sync`` is istiod's per-type state (``SYNCED``, ``STALE``, ``ERROR``, ``NOT SENT``; types the proxy
+    never subscribed to are left out; empty when istiod's syncz has no row for it), ``findings`` the
+    load findings about it by severity, ``rejected`` / ``warming`` its resources in those states.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str  # the node type (sidecar, router, waypoint) or ztunnel
+    name: str
+    istio: str | None
+    envoy: str | None
+    sync: dict[str, str]
+    findings: dict[str, int]
+    rejected: int
+    warming: int
+
+    @property
+    def problems(self) -> int:
+        """How much is wrong (the sort key: errors, then unsynced types, rejected, warming, warnings)."""
+        unsynced = sum(1 for v in self.sync.values() if v in ("STALE", "ERROR", "NOT SENT"))
+        return (self.findings.get("error", 0) * 1000 + unsynced * 100 + self.rejected * 10 + self.warming * 10
+                + self.findings.get("warning", 0))
+
+
 class Summary(Result, BaseModel):
     """The result of :func:`inspect`: ``to_dict()`` is the ``inspect -o json`` document."""
 
@@ -62,13 +89,22 @@ class Summary(Result, BaseModel):
     istiod: dict[str, Any] | None
     findings: list[LoadFinding]
     inputs: list[dict[str, Any]]
+    mesh: list[MeshRow] = []  # several proxies / ztunnels: one row each, problems first
 
     def to_dict(self) -> dict[str, Any]:
         """The ``inspect -o json`` document (JSON-safe)."""
         return self.model_dump(mode="json")
 
     def records(self) -> list[dict[str, Any]]:
-        """One row per Envoy proxy and ztunnel: kind, name, versions, resource totals (``to_frame()``)."""
+        """One row per Envoy proxy and ztunnel: kind, name, versions, resource totals (``to_frame()``); for a
+        mesh, problems first with the sync state, load findings by severity and rejected/warming counts.
+        """
+        if self.mesh:
+            totals = {p.name: {key: counts.get("total", 0) for key, counts in p.counts.items()} for p in self.proxies}
+            return [{"kind": r.kind, "name": r.name, "istio": r.istio, "envoy": r.envoy,
+                     **{f"sync_{t}": v for t, v in r.sync.items()},
+                     **{sev: r.findings.get(sev, 0) for sev in ("error", "warning", "info")},
+                     "rejected": r.rejected, "warming": r.warming, **totals.get(r.name, {})} for r in self.mesh]
         rows: list[dict[str, Any]] = []
         for p in self.proxies:
             rows.append({"kind": "envoy", "name": p.name, "istio": p.versions.get("istio"),
@@ -157,6 +193,7 @@ def summarize(snapshot: Snapshot) -> Summary:
         counts["ztunnel_log_events"] = sum(len(log.access) + len(log.events) for log in logs)
         counts["ztunnel_log_unparsed"] = sum(log.unparsed for log in logs)
     istiod = _summarize_istiod(snapshot)
+    mesh = mesh_rows(snapshot) if len(snapshot.proxies) + len(snapshot.ztunnels) > 1 else []
     return Summary(
         kind=snapshot.kind,
         source=snapshot.origin,
@@ -170,7 +207,47 @@ def summarize(snapshot: Snapshot) -> Summary:
         istiod=istiod,
         findings=list(snapshot.findings),
         inputs=[s.to_dict() for s in snapshot.sources],
+        mesh=mesh,
     )
+
+
+def _sync_of(snapshot: Snapshot, names: set[str]) -> dict[str, str]:
+    rows = [r for r in (snapshot.istiod.sync if snapshot.istiod is not None else ()) if r.proxy in names]
+    out: dict[str, Any] = {}
+    for row in rows:
+        for t in row.types.values():
+            if t.subscribed and (t.short_name not in out or t.status.rank > out[t.short_name].rank):
+                out[t.short_name] = t.status
+    return {k: v.label for k, v in sorted(out.items())}
+
+
+def _severities(findings: list[LoadFinding]) -> dict[str, int]:
+    return dict(Counter(f.severity.value for f in findings))
+
+
+def mesh_rows(snapshot: Snapshot) -> list[MeshRow]:
+    """One :class:`MeshRow` per proxy and ztunnel of ``snapshot``, the most troubled first."""
+    rows = []
+    for proxy in snapshot.proxies:
+        resources = [r for attr in RESOURCE_LISTS.values() for r in getattr(proxy, attr)]
+        parsed = proxy.parsed_id
+        versions = _versions(proxy)
+        rows.append(MeshRow(kind=(parsed.type if parsed is not None and parsed.type else "envoy"), name=proxy.name,
+                            istio=versions.get("istio"), envoy=versions.get("envoy"),
+                            sync=_sync_of(snapshot, {proxy.name, proxy.node_id or ""}),
+                            findings=_severities([f for f in snapshot.findings
+                                                  if f.proxy and f.proxy in (proxy.node_id, proxy.name)]),
+                            rejected=sum(1 for r in resources if r.state == "rejected"),
+                            warming=sum(1 for r in resources if r.state == "warming" or "warming" in r.other_states)))
+    for z in snapshot.ztunnels:
+        namespace = next((w.namespace for w in z.workloads if w.name == z.name), None)
+        names = {z.name} | ({f"{z.name}.{namespace}"} if namespace else set())
+        names |= {r.proxy for r in (snapshot.istiod.sync if snapshot.istiod else ()) if r.proxy.split(".")[0] == z.name}
+        rows.append(MeshRow(kind="ztunnel", name=z.name, istio=z.version.release if z.version else None, envoy=None,
+                            sync=_sync_of(snapshot, names),
+                            findings=_severities([f for f in snapshot.findings if f.proxy == z.name]), rejected=0,
+                            warming=0))
+    return sorted(rows, key=lambda r: (-r.problems, r.name))
 
 
 def inspect(source: Source) -> Summary:

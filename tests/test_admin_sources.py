@@ -282,9 +282,18 @@ def test_admin_sniffers_leave_other_captures_alone() -> None:
         assert not any(loader.sniff(doc) for loader in admin.LOADERS), parts
 
 
-def test_a_lone_log_file_is_not_a_capture() -> None:
+def test_a_lone_envoy_log_is_loaded_as_typed_events() -> None:
+    snap = ml.load(fixture_path("envoy", "sidecar-productpage-degraded", "envoy.log"))
+    assert snap.kind == "envoy-log" and not snap.proxies
+    (log,) = snap.logs
+    rejected = [e for e in log.events if e.kind == "rejected"]
+    assert {(e.xds, r) for e in rejected for r in e.resources} == {
+        ("CDS", "outbound|8080||broken.default.svc.cluster.local"), ("LDS", "0.0.0.0_8082")}
+
+
+def test_a_lone_log_of_something_else_is_not_a_capture() -> None:
     with pytest.raises(LoadError):
-        ml.load(fixture_path("envoy", "sidecar-productpage", "envoy.log"))
+        ml.load(fixture_path("envoy", "sidecar-unhealthy", "access.log"))
 
 
 def test_camel_case_clusters_json() -> None:

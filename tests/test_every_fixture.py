@@ -1,5 +1,5 @@
-"""Every Envoy, istiod, ztunnel and syncz capture in ../shared/fixtures loads; everything else there
-(lab logs, event streams, manifests, a 404 body) is refused with one located line."""
+"""Every Envoy, istiod, ztunnel and syncz capture (and Envoy's own log) in ../shared/fixtures loads; everything
+else there (lab logs, event streams, manifests, a 404 body) is refused with one located line."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import meshlens
 from tests.conftest import FIXTURES
 
 NOT_CAPTURES = (".log", ".jsonl", ".tsv")
+LOGS = ("envoy.log", "istio-proxy.log")  # Envoy's own logs: loaded as typed events
 NOT_CAPTURE_NAMES = ("manifest.json", "config_dump_resource_bogus.json")
 
 
@@ -28,7 +29,7 @@ def _files() -> list[Path]:
 
 
 def _is_capture(path: Path) -> bool:
-    return not (path.suffix in NOT_CAPTURES or path.name in NOT_CAPTURE_NAMES)
+    return path.name in LOGS or not (path.suffix in NOT_CAPTURES or path.name in NOT_CAPTURE_NAMES)
 
 
 @pytest.mark.skipif(not FIXTURES.is_dir(), reason=f"real captures not found: {FIXTURES}")
@@ -37,7 +38,7 @@ def test_fixture(path: Path) -> None:
     if _is_capture(path):
         snap = meshlens.load(path)
         assert snap.sources and any(s.kind != "unrecognized" for s in snap.sources)
-        assert snap.proxies or snap.ztunnels or snap.istiod is not None
+        assert snap.proxies or snap.ztunnels or snap.istiod is not None or snap.logs
     else:
         with pytest.raises(meshlens.LoadError) as info:
             meshlens.load(path)

@@ -212,6 +212,9 @@ REGRESSIONS = [
                   "port_value"), "replace", "GRPC"),
     ("degraded", ("configs", 2, "dynamic_endpoint_configs", 7, "endpoint_config", "endpoints"), "replace", [None]),
     ("ztunnel", ("workloadState",), "nest", 1094),
+    ("config_dump", ("configs", 2, "static_endpoint_configs", 3, "endpoint_config", "endpoints", 0, "lb_endpoints"),
+     "replace", 1.5),
+    ("config_dump", ("configs", 2, "static_endpoint_configs", 3, "endpoint_config", "endpoints"), "replace", 7),
 ]
 
 

@@ -351,7 +351,19 @@ def _as_ztunnel(snap: Snapshot) -> Ztunnel | None:
     return snap.ztunnels[0]
 
 
-def diff(intended: Any, loaded: Any, *, show_secrets: bool = False) -> Drift:
+def pick_proxy(source: Any, proxy: str | None) -> Any:
+    """``source`` itself, or with ``proxy`` given and several proxies in it, the one named so (node id,
+    ``pod.namespace`` or pod), so that one proxy of an archive can be compared.
+    """
+    if proxy is None or isinstance(source, EnvoyProxy):
+        return source
+    from meshlens.sources.coerce import as_snapshot
+
+    snapshot = as_snapshot(source)
+    return snapshot.proxy(proxy) if len(snapshot.proxies) > 1 else snapshot
+
+
+def diff(intended: Any, loaded: Any, *, show_secrets: bool = False, proxy: str | None = None) -> Drift:
     """Compare two captures of one proxy by resource identity.
 
     Args:
@@ -361,8 +373,11 @@ def diff(intended: Any, loaded: Any, *, show_secrets: bool = False) -> Drift:
             compared by :func:`meshlens.analysis.ztunnel_diff.ztunnel_diff` (types WDS, WADS).
         loaded: what Envoy holds (its ``/config_dump``), or the later capture.
         show_secrets: keep private key material in the changed values (default: ``[redacted]``).
+        proxy: which proxy of a capture holding several (an archive), on either side.
     """
     from meshlens.sources.coerce import as_snapshot
+
+    intended, loaded = pick_proxy(intended, proxy), pick_proxy(loaded, proxy)
 
     sides = [v if isinstance(v, EnvoyProxy) else as_snapshot(v) for v in (intended, loaded)]
     zs = [_as_ztunnel(v) if isinstance(v, Snapshot) else None for v in sides]

@@ -134,6 +134,10 @@ INPUTS: Mapping[str, tuple[InputTest, str]] = {
     "istiod": (lambda s, c: s.istiod is not None and bool(s.istiod.sync),
                "no istiod sync status (syncz) in the capture"),
     "intended": (lambda s, c: c.intended is not None, "no intended capture given (--intended FILE)"),
+    "envoy_logs": (lambda s, c: any(getattr(log, "component", "") == "envoy" and hasattr(log, "events")
+                                    for log in s.logs),
+                   "no Envoy / istio-proxy log in the capture (a bug-report's istio-proxy.log, or envoy.log)"),
+    "analyze": (lambda s, c: bool(s.extras.get("analyze")), "no istioctl analyze output in the capture"),
     "load_findings": (lambda s, c: True, ""),
 }
 

@@ -7,10 +7,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from meshlens.checks._evidence import analyze_messages, envoy_logs, log_quote
 from meshlens.checks._util import dig, proxy_name, source_location, subject
 from meshlens.checks.base import Check, CheckContext, Severity, SkipCheck
 from meshlens.index.proxy import index_for
+from meshlens.models.base import Location
 from meshlens.models.derived import Fact
+from meshlens.models.envoy.log import FETCH_TIMEOUT, REJECTED, WARMING
 from meshlens.models.envoy.resources import Resource
 from meshlens.models.snapshot import EnvoyProxy, Snapshot
 from meshlens.results import Finding, Subject
@@ -68,9 +71,10 @@ class Rejected(Check):
                 if res.state == "rejected" or res.error is not None:
                     what = ("was rejected" if res.state == "rejected"
                             else f"has a rejected update (the previous version stays {res.state})")
-                    details = res.error.details if res.error is not None else ""
+                    details = (res.error.details if res.error is not None else "") or "no details"
+                    quote = log_quote(proxy, res.KIND, res.name) if res.name else None
                     yield self.finding(subj, res.location, kind=res.KIND, resource=subj.name, what=what,
-                                       details=details or "no details")
+                                       details=f"{details}; {quote}" if quote else details)
 
 
 def _warming_reason(proxy: EnvoyProxy, res: Resource[Any]) -> str:
@@ -140,8 +144,10 @@ class Warming(Check):
                     what = f"has an update ({res.state} version still serving)"
                 else:
                     continue
+                reason = _warming_reason(proxy, res)
+                quote = log_quote(proxy, res.KIND, res.name, kinds=(WARMING, FETCH_TIMEOUT)) if res.name else None
                 yield self.finding(subj, res.location, kind=res.KIND, resource=subj.name, what=what,
-                                   reason=_warming_reason(proxy, res))
+                                   reason=f"{reason}; {quote}" if quote else reason)
 
 
 # ----------------------------------------------------------------------------- intended vs loaded
@@ -432,8 +438,95 @@ class UpdatesRejected(Check):
                 yield subj
                 if value > 0:
                     location = source_location(proxy, ("envoy-stats", "envoy-stats-prometheus", "envoy-stats-text"))
-                    yield self.finding(subj, location, count=int(value), xds=xds, note=note)
+                    quote = log_quote(proxy, xds)
+                    yield self.finding(subj, location, count=int(value), xds=xds,
+                                       note=f"{quote}" if quote else note)
+
+
+class LogRejected(Check):
+    """Envoy's log records a rejected xDS resource.
+
+    ## What it checks
+    The Envoy / istio-proxy logs of the capture (a bug-report's ``istio-proxy.log``, or an
+    ``envoy.log`` given on the command line): every resource named by a ``config rejected`` or
+    ``gRPC config for ... rejected`` line, with Envoy's reason, quoted.
+
+    ## Why it matters
+    A rejected cluster is absent from the config dump: the log line is the only place that names it
+    and says why. The rest of that push may be applied or not, depending on the xDS type.
+
+    ## Example
+    ``cds: cluster 'outbound|8080||broken.default.svc.cluster.local' config rejected: cluster
+    manager: cluster provided LB specified but cluster ... did not provide one``.
+
+    ## How to fix
+    Fix the resource as the reason says; it usually comes from an EnvoyFilter patch (see the IST
+    messages of ``istioctl analyze``, ML5009).
+    """
+
+    code = "ML5008"
+    name = "sync.log-rejected"
+    severity = Severity.ERROR
+    title = "Envoy's log records a rejected resource"
+    message = "Envoy rejected {xds} resource {resource}: {reason} (the proxy's log says {quote})"
+    inputs = ("envoy_logs",)
+
+    def run(self, snapshot: Snapshot, ctx: CheckContext) -> Iterator[Finding | Subject]:
+        for proxy, log in envoy_logs(snapshot):
+            owner = proxy_name(proxy) if proxy is not None else (log.location.member or log.location.file or "log")
+            seen: set[tuple[str | None, str]] = set()
+            for event in sorted(log.of_kind(REJECTED), key=lambda e: e.logger == "config"):  # named lines first
+                for name in event.resources:
+                    if (event.xds, name) in seen:
+                        continue
+                    seen.add((event.xds, name))
+                    subj = Subject(owner, XDS_KINDS.get(event.xds or "", event.xds or "xds"), name)
+                    yield subj
+                    yield self.finding(subj, log.where(event), xds=event.xds or "xDS", resource=name,
+                                       reason=event.reason or "no reason given", quote=log.quote(event))
+
+
+_ANALYZE_SEVERITY = {"Error": Severity.ERROR, "Warning": Severity.WARNING, "Info": Severity.INFO}
+
+
+class IstioctlAnalyze(Check):
+    """``istioctl analyze`` reported a message (its IST code is kept).
+
+    ## What it checks
+    The ``analyze/allNamespaces`` output of a bug-report: each ``Level [ISTnnnn] (Kind ns/name)
+    text`` line becomes a finding with istioctl's level as severity and the IST code in the
+    message and in ``data.ist_code``.
+
+    ## Why it matters
+    istiod's analyzers see the Kubernetes configuration behind the proxies' state: an EnvoyFilter
+    without priority (IST0151) often explains a rejected push seen in a proxy (ML5001, ML5008).
+
+    ## Example
+    ``Warning [IST0151] (EnvoyFilter default/productpage-debug-patch) This EnvoyFilter does not
+    have a priority ...``.
+
+    ## How to fix
+    See the IST code's page (https://istio.io/latest/docs/reference/config/analysis/).
+    """
+
+    code = "ML5009"
+    name = "sync.istioctl-analyze"
+    severity = Severity.WARNING
+    title = "istioctl analyze reported a message"
+    message = "[{ist_code}] ({resource}) {text}"
+    inputs = ("analyze",)
+
+    def run(self, snapshot: Snapshot, ctx: CheckContext) -> Iterator[Finding | Subject]:
+        messages, location, unparsed = analyze_messages(snapshot)
+        if not messages and unparsed:
+            raise SkipCheck(f"istioctl analyze output has no message meshlens can read (lines {unparsed[:5]})")
+        for msg in messages:
+            subj = Subject("istioctl analyze", msg.kind or "config", msg.resource)
+            yield subj
+            where = Location(file=location.file, member=location.member, json_path=f"line {msg.line}")
+            yield self.finding(subj, where, severity=_ANALYZE_SEVERITY[msg.level], ist_code=msg.code,
+                               resource=msg.resource, text=msg.text)
 
 
 CHECKS: tuple[type[Check], ...] = (Rejected, Warming, DriftMissing, DriftChanged, DriftUnexpected, IstiodNotSynced,
-                                   UpdatesRejected)
+                                   UpdatesRejected, LogRejected, IstioctlAnalyze)

@@ -31,13 +31,16 @@ def inspect(source: str, output: str) -> None:
 @click.argument("source")
 @click.argument("expression")
 @show_secrets_option
+@click.option("--proxy", "proxies", multiple=True, metavar="NAME",
+              help="query this proxy of an archive (node id, pod.namespace, pod; repeat: output keyed by proxy)")
+@click.option("--by-proxy", is_flag=True, help="output keyed by proxy (every proxy and ztunnel without --proxy)")
 @handle_errors
-def query(source: str, expression: str, show_secrets: bool) -> None:
+def query(source: str, expression: str, show_secrets: bool, proxies: tuple[str, ...], by_proxy: bool) -> None:
     """Print the values matching a JSONPath EXPRESSION in SOURCE's raw JSON (as a JSON list).
 
     Private key material prints as Envoy's [redacted] unless --show-secrets.
     """
     from meshlens.analysis.query import query as run_query
 
-    emit_json(run_query(source, expression, show_secrets=show_secrets))
+    emit_json(run_query(source, expression, show_secrets=show_secrets, proxies=list(proxies), by_proxy=by_proxy))
 

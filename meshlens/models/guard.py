@@ -40,8 +40,12 @@ class ValidResources:
         if found is None:
             if kind not in KINDS:
                 raise ValueError(f"unknown resource kind {kind!r} (known: {', '.join(KINDS)})")
+            from meshlens.models.envoy.resources import validate_all
+
+            resources = getattr(self._proxy, kind)
+            validate_all(resources)  # this kind only, in bulk with the GC held: `pc cluster` types no routes
             found = []
-            for res in getattr(self._proxy, kind):
+            for res in resources:
                 error = res.validate()
                 if error is None:
                     found.append(res)

@@ -37,6 +37,22 @@ def _proxy_block(p: ProxySummary) -> list[str]:
     return lines
 
 
+def _mesh_table(s: Summary) -> list[str]:
+    """The mesh at a glance: one row per proxy and ztunnel, problems first (sync state, findings, not serving)."""
+    types = sorted({t for r in s.mesh for t in r.sync}, key=lambda t: (_XDS_ORDER.get(t, 9), t))
+    rows = [["NAME", "KIND", "ISTIO", "ENVOY", *types, "ERRORS", "WARNINGS", "REJECTED", "WARMING"]]
+    for r in s.mesh:
+        rows.append([r.name, r.kind, r.istio or "-", r.envoy or "-", *[r.sync.get(t, "-") for t in types],
+                     str(r.findings.get("error", 0)), str(r.findings.get("warning", 0)), str(r.rejected),
+                     str(r.warming)])
+    out = ["mesh:     problems first (sync: istiod's syncz; findings: load findings; check for the rest)"]
+    out.extend("  " + row for row in tabwriter(rows, padding=2).splitlines())
+    return out
+
+
+_XDS_ORDER = {"CDS": 0, "LDS": 1, "EDS": 2, "RDS": 3, "ECDS": 4, "SDS": 5}
+
+
 def render_summary(s: Summary) -> str:
     """The ``meshlens inspect`` text of a Summary: kind, source, proxies with versions and counts."""
     lines = [f"kind:     {s.kind}", f"source:   {s.source}"]
@@ -61,6 +77,8 @@ def render_summary(s: Summary) -> str:
                      f"{s.counts['ztunnel_log_events']} events, {s.counts['ztunnel_log_unparsed']} unparsed")
     if s.istiod:
         lines.append(f"istiod:   sync status for {s.istiod.get('proxies', 0)} proxies")
+    if s.mesh:
+        lines.extend(_mesh_table(s))
     if s.findings:
         lines.append(f"findings: {len(s.findings)}")
         for f in s.findings:

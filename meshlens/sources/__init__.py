@@ -19,7 +19,7 @@ from meshlens._gc import gc_held
 from meshlens.errors import LoadError, MeshlensError
 from meshlens.models.base import MAX_DEPTH, ML0008_UNRECOGNIZED_MEMBER, Severity, too_deep
 from meshlens.models.snapshot import Snapshot
-from meshlens.sources import admin, config_dump, envoy_bootstrap
+from meshlens.sources import admin, config_dump, envoy_bootstrap, envoy_logs
 from meshlens.sources.bounded import current_limit, parse_size
 from meshlens.sources.bounded import limit as byte_limit
 from meshlens.sources.bugreport import detect_layout
@@ -39,6 +39,7 @@ LOADERS: tuple[CaptureLoader, ...] = (
     Deferred(SYNCZ_KIND, syncz_sniff, "meshlens.sources.syncz"),
     Deferred(ZTUNNEL_LOG_KIND, ztunnel_log_sniff, "meshlens.sources.ztunnel_logs"),
     *admin.LOADERS,
+    envoy_logs,
 )
 
 __all__ = ["LOADERS", "Document", "SnapshotBuilder", "detect", "load", "load_document", "require_capture"]
@@ -70,7 +71,7 @@ def _what_is_it(doc: Document) -> str:
 
 
 EXPECTED = ("expected an Envoy /config_dump (JSON or YAML), /clusters, /certs, /server_info, "
-            "an istiod syncz, a ztunnel /config_dump, a ztunnel log or a bug-report archive")
+            "an istiod syncz, a ztunnel /config_dump, a ztunnel log, an Envoy log or a bug-report archive")
 
 
 def require_capture(docs: list[Document], is_collection: bool, origin: str) -> None:

@@ -7,7 +7,8 @@ A bug-report is recognised by its layout, with or without the ``bug-report/`` pr
     proxies/<ns>/<pod>/config_dump?include_eds  \
     proxies/<ns>/<pod>/clusters, certs, ...      } one proxy per pod folder (nested
     proxies/<ns>/<pod>/stats/prometheus         /  stats/ included), ztunnel pods alike
-    proxies/<ns>/<pod>/istio-proxy.log          -> proxy.logs + snapshot.logs (a ztunnel pod's log, or
+    proxies/<ns>/<pod>/istio-proxy.log          -> an EnvoyLog of typed events (proxy.captures["log"], its lines
+                                                   in proxy.logs) + snapshot.logs; a ztunnel pod's log, or
                                                    any log whose lines are ztunnel's: a ZtunnelLog
                                                    of typed events attributed to that pod)
     istio/<ns>/<istiod-pod>/debug/syncz         -> snapshot.istiod (ISTIOD = the pod)
@@ -29,6 +30,9 @@ from pathlib import Path
 
 from meshlens.models.admin import LogFile
 from meshlens.sources.builder import SnapshotBuilder
+from meshlens.sources.envoy_logs import KIND as ENVOY_LOG_KIND
+from meshlens.sources.envoy_logs import attach as attach_envoy_log
+from meshlens.sources.envoy_logs import looks_like_envoy_log
 from meshlens.sources.read import Document
 from meshlens.sources.ztunnel_log_grammar import looks_like_ztunnel_log
 
@@ -108,11 +112,13 @@ def _load_log(doc: Document, text: str, builder: SnapshotBuilder) -> None:
     component = _log_component(doc) or "log"
     lines = text.splitlines()
     if component == "istio-proxy":
-        if builder.has_envoy(doc.group):
-            builder.envoy(doc).logs.extend(lines)
-            component = "envoy"
-        elif (any("ztunnel" in kind for kind in _group_kinds(builder, doc.group))
-              or looks_like_ztunnel_log(text[:65536])):
+        if builder.has_envoy(doc.group) or (not _group_kinds(builder, doc.group)
+                                            and looks_like_envoy_log(text[:65536])):
+            builder.snapshot.logs.append(attach_envoy_log(doc, lines, builder))  # typed events, on the proxy
+            builder.record_source(doc, ENVOY_LOG_KIND)
+            return
+        if (any("ztunnel" in kind for kind in _group_kinds(builder, doc.group))
+                or looks_like_ztunnel_log(text[:65536])):
             component = "ztunnel"
     if component == "ztunnel":
         from meshlens.sources.ztunnel_logs import parse_log  # its models only when a ztunnel log is there

@@ -310,10 +310,11 @@ class EndpointResource(Resource[ClusterLoadAssignment]):
 
     @property
     def lb_endpoint_count(self) -> int:
-        total = 0
-        for locality in self.raw.get("endpoints") or ():
-            if isinstance(locality, dict):
-                total += len(locality.get("lb_endpoints") or ())
+        total = 0  # the inventory counts raw JSON: any shape, never an exception
+        localities = self.raw.get("endpoints")
+        for locality in localities if isinstance(localities, list) else ():
+            if isinstance(locality, dict) and isinstance(locality.get("lb_endpoints"), list):
+                total += len(locality["lb_endpoints"])
         return total
 
 
