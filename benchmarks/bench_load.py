@@ -75,12 +75,14 @@ out["config_gc_all"] = len(passes)
 print(json.dumps(out))
 """
 
-_RSS_ORJSON = "import orjson, sys; doc = orjson.loads(open(sys.argv[1], 'rb').read())"
+# Peak RSS as the child's own VmHWM (reset by exec; ru_maxrss is inherited from a large parent).
+_HWM = "print([l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0])"
+_RSS_ORJSON = "import orjson, sys; doc = orjson.loads(open(sys.argv[1], 'rb').read())\n" + _HWM
 _RSS_MESHLENS = (
     "import meshlens, sys\n"
     "p = meshlens.load(open(sys.argv[1], 'rb').read()).proxy()\n"
     "for r in [*p.listeners, *p.clusters, *p.route_configs, *p.endpoints, *p.secrets, *p.ecds]:\n"
-    "    r.config\n"
+    "    r.config\n" + _HWM
 )
 
 
@@ -100,8 +102,8 @@ def run(args: argparse.Namespace) -> list[h.Figure]:
         figures.append(h.Figure("load", "typed .config of every resource", n, got["config"], peer="orjson GC-off",
                                 peer_value=got["orjson_off"], target=3.0 if gated else None,
                                 note=f"GC passes {got['config_gc_all']}, full {got['config_gc_full']}"))
-        rss_orjson = h.run_child([sys.executable, "-c", _RSS_ORJSON, dump])[1] / 1024
-        rss_mine = h.run_child([sys.executable, "-c", _RSS_MESHLENS, dump])[1] / 1024
+        rss_orjson = int(h.run_child([sys.executable, "-c", _RSS_ORJSON, dump])[2].split()[-1]) / 1024
+        rss_mine = int(h.run_child([sys.executable, "-c", _RSS_MESHLENS, dump])[2].split()[-1]) / 1024
         figures.append(h.Figure("load", "peak RSS load + every .config", n, rss_mine, "MiB", peer="orjson.loads",
                                 peer_value=rss_orjson, target=1.3 if gated else None))
     return figures

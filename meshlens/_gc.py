@@ -55,7 +55,7 @@ def _settle(built: int) -> None:
     global _long_lived
     if built > _long_lived // 4:
         gc.collect()
-        _long_lived = len(gc.get_objects(generation=2))
+        _long_lived += built  # an estimate: counting the old generation would cost a pass of its own
     else:
         gc.collect(1)
         _long_lived += built
