@@ -259,6 +259,10 @@ class EnvoyProxy:
         """An istioctl-style table of this proxy (``"cluster"``, ``"listener"``, ``"route"``, ...)."""
         return hooks.envoy_view(self, name, **filters)  # views are built on models: see models/hooks.py
 
+    def _repr_html_(self) -> str:
+        """The notebook summary card (rendered by the registered renderer)."""
+        return hooks.render(self, "html")
+
     def __repr__(self) -> str:
         return (f"EnvoyProxy({self.name!r}, listeners={len(self.listeners)}, clusters={len(self.clusters)}, "
                 f"route_configs={len(self.route_configs)}, endpoints={len(self.endpoints)}, "
@@ -326,6 +330,10 @@ class Snapshot:
             if name in (z.name, z.location.file, z.location.member):
                 return z
         raise UsageError(f"no ztunnel named {name!r}")
+
+    def _repr_html_(self) -> str:
+        """The notebook summary card (rendered by the registered renderer)."""
+        return hooks.render(self, "html")
 
     def __repr__(self) -> str:
         return (f"Snapshot(kind={self.kind!r}, proxies={len(self.proxies)}, ztunnels={len(self.ztunnels)}, "

@@ -10,17 +10,24 @@ from typing import Any
 
 from meshlens.analysis.route_tests import RouteTestReport
 from meshlens.errors import UsageError
+from meshlens.models.snapshot import EnvoyProxy, Snapshot
+from meshlens.models.ztunnel import Ztunnel
 from meshlens.results import Report
 from meshlens.summary import Summary
 
 
 def render_result(result: Any, fmt: str, /, **options: Any) -> str:
     """``result`` as ``fmt``: a Report as text, json, sarif or junit; a Summary as text; route tests as
-    text or junit.
+    text or junit; a Snapshot, EnvoyProxy or Ztunnel as an
+    html summary card.
 
     Raises:
         UsageError: no renderer of ``fmt`` for this kind of result.
     """
+    if fmt == "html" and isinstance(result, (Snapshot, EnvoyProxy, Ztunnel)):
+        from meshlens.render.cards import card
+
+        return card(result)
     if isinstance(result, Report):
         from meshlens.render.report import render
 

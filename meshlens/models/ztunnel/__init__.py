@@ -179,6 +179,10 @@ class Ztunnel:
                 "policies": len(self.policies), "certificates": len(self.certificates),
                 "workload_state": len(self.workload_state), "staged_services": len(self.staged_services)}
 
+    def _repr_html_(self) -> str:
+        """The notebook summary card (rendered by the registered renderer)."""
+        return hooks.render(self, "html")
+
     def __repr__(self) -> str:
         inner = ", ".join(f"{k}={v}" for k, v in self.counts().items())
         return f"Ztunnel({self.name!r}, shape={self.shape!r}, {inner})"
