@@ -4,6 +4,7 @@ formats, baselines, files of one proxy given together."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -137,6 +138,10 @@ def test_explain_prints_the_documentation(check: type) -> None:
     code, out, _ = run("explain", check.code)
     assert code == 0
     assert out.startswith(f"{check.code} {check.name}: {check.title}")
-    for section in ("## What it checks", "## Why it matters", "## Example", "## How to fix"):
-        assert section in out
+    for section in ("WHAT IT CHECKS", "WHY IT MATTERS", "EXAMPLE", "HOW TO FIX"):
+        assert f"\n{section}\n" in out
+    # rendered for a terminal: no reST/Markdown markup, no internal module path, lines fit 80 columns
+    assert "``" not in out and "##" not in out and not re.search(r":(func|class|meth|mod):`", out)
+    assert not re.search(r"\bmeshlens\.[a-z_]+\.", out)
+    assert max(len(line) for line in out.splitlines()[3:]) <= 80
     assert run("explain", check.name)[1] == out

@@ -39,3 +39,10 @@ def test_cli_query_and_diff_with_proxy() -> None:
     assert statuses[("LDS", "0.0.0.0_8082")] == "rejected"
     res = CliRunner().invoke(main, ["diff", archive, archive])
     assert res.exit_code == 2  # several proxies and none named
+
+
+def test_zc_takes_proxy_as_the_ztunnel_name() -> None:
+    archive = str(fixture_path("bugreport", "bookinfo-mesh.tar.gz"))
+    by_proxy = CliRunner().invoke(main, ["zc", "service", archive, "--proxy", "ztunnel-qk2pp"])
+    by_ztunnel = CliRunner().invoke(main, ["zc", "service", archive, "--ztunnel", "ztunnel-qk2pp"])
+    assert by_proxy.exit_code == 0 and by_proxy.output == by_ztunnel.output

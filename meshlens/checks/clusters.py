@@ -223,7 +223,7 @@ class NoHealthyEndpoint(Check):
 
     ## What it checks
     Clusters with at least one endpoint and none healthy or degraded, after combining the EDS
-    status with the ``/clusters`` runtime flags (:func:`meshlens.analysis.trace.endpoints.endpoint_verdict`,
+    status with the ``/clusters`` runtime flags (the endpoint verdict ``meshlens trace`` shows,
     which also reports the panic threshold).
 
     ## Why it matters

@@ -160,7 +160,7 @@ class BlackholedService(Check):
     For each proxy whose outbound catch-all sends unknown destinations to ``BlackHoleCluster``
     (``outboundTrafficPolicy: REGISTRY_ONLY``, found by tracing a reserved address), every service
     another proxy of the snapshot has an outbound cluster for, or a ztunnel lists, and this proxy
-    has no cluster for: the request is traced (``meshlens.trace``) to its VIP and port, and the
+    has no cluster for: the request is traced (as ``meshlens trace`` does) to its VIP and port, and the
     service is flagged when the trace ends in ``BlackHoleCluster`` or the ``block_all`` virtual
     host. Services known only to the proxy itself are not traced.
 

@@ -82,14 +82,19 @@ def check(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: str, se
 
 
 @click.command()
-@click.option("-o", "--output", type=click.Choice(("text", "json")), default="text", show_default=True)
+@click.option("-o", "--output", "fmt", type=click.Choice(("text", "json", "markdown")), default="text",
+              show_default=True, help="same as --format")
+@click.option("--format", "fmt", type=click.Choice(("text", "json", "markdown")),
+              help="markdown: the whole catalogue with each check's documentation (docs/checks.md)")
 @handle_errors
-def checks(output: str) -> None:
-    """List every check: code, slug, severity and title."""
-    from meshlens.render.catalogue import catalogue, render_catalogue
+def checks(fmt: str) -> None:
+    """List every check: code, slug, severity and title (--format markdown: the full documentation)."""
+    from meshlens.render.catalogue import catalogue, render_catalogue, render_catalogue_markdown
 
-    if output == "json":
+    if fmt == "json":
         emit_json(catalogue())
+    elif fmt == "markdown":
+        click.echo(render_catalogue_markdown(), nl=False)
     else:
         click.echo(render_catalogue(), nl=False)
 
