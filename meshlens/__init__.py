@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from meshlens.models.snapshot import EnvoyProxy, Snapshot
     from meshlens.models.ztunnel import Ztunnel
     from meshlens.render.catalogue import explain
+    from meshlens.render.html import HtmlReport, report
     from meshlens.results import Finding, Report
     from meshlens.runner import check
     from meshlens.sources import load
@@ -44,6 +45,7 @@ _LAZY = {
     "Duration": "meshlens.models.duration",
     "EnvoyProxy": "meshlens.models.snapshot",
     "Finding": "meshlens.results",
+    "HtmlReport": "meshlens.render.html",
     "IstioctlComparison": "meshlens.analysis.istioctl_compare",
     "LogAnalysis": "meshlens.analysis.logs",
     "MeshGraph": "meshlens.index.graph",
@@ -66,6 +68,7 @@ _LAZY = {
     "load": "meshlens.sources",
     "load_many": "meshlens.sources.many",
     "query": "meshlens.analysis.query",
+    "report": "meshlens.render.html",
     "trace": "meshlens.analysis.mesh",
     "view": "meshlens.views",
 }
@@ -118,6 +121,7 @@ __all__ = [
     "Duration",
     "EnvoyProxy",
     "Finding",
+    "HtmlReport",
     "IstioctlComparison",
     "LoadError",
     "LogAnalysis",
@@ -146,6 +150,7 @@ __all__ = [
     "load",
     "load_many",
     "query",
+    "report",
     "trace",
     "view",
 ]

@@ -12,6 +12,7 @@ from meshlens.cli.logs import logs
 from meshlens.cli.pc import proxy_config
 from meshlens.cli.ps import proxy_status
 from meshlens.cli.redact import redact
+from meshlens.cli.report import report
 from meshlens.cli.route_tests import test_routes
 from meshlens.cli.router_check import router_check
 from meshlens.cli.trace import trace
@@ -32,5 +33,6 @@ main.add_command(checks, aliases=("list-checks",))
 main.add_command(explain)
 main.add_command(logs)
 main.add_command(redact)
+main.add_command(report)
 
 __all__ = ["main"]
