@@ -38,8 +38,27 @@ MAX_DEPTH = 100
 def too_deep(value: Any, limit: int = MAX_DEPTH) -> str | None:
     """The relative JSON path (its first levels, then ``…``) of a container nested deeper than ``limit``, else None.
 
-    Iterative: arbitrarily deep input cannot exhaust the Python stack.
+    Iterative: arbitrarily deep input cannot exhaust the Python stack. It runs before every typed
+    validation, so the common answer ("not too deep") comes from a level-by-level pass that builds no
+    paths; only a document found too deep is walked again to name where.
     """
+    level: list[Any] = [value]
+    depth = 1
+    while level:
+        if depth > limit:
+            return _deep_path(value, limit)
+        below: list[Any] = []
+        extend = below.extend
+        for node in level:
+            extend([v for v in (node.values() if isinstance(node, dict) else node)
+                    if isinstance(v, (dict, list))])
+        level = below
+        depth += 1
+    return None
+
+
+def _deep_path(value: Any, limit: int) -> str | None:
+    """The path walk behind :func:`too_deep`, once a document is known to be too deep."""
     shown = 12  # path components named in the answer; deeper ones are elided
     stack: list[tuple[Any, int, str]] = [(value, 1, "")]
     while stack:

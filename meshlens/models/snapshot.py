@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from meshlens._gc import gc_held
 from meshlens.errors import UsageError
 from meshlens.models import hooks
 from meshlens.models.base import LoadFinding, Location
@@ -230,8 +231,9 @@ class EnvoyProxy:
 
     def validate_all(self) -> list[LoadFinding]:
         """Validate every resource now; the ML0007 findings of those the typed model refuses."""
-        for kind in KINDS:
-            self.valid(kind)
+        with gc_held():  # one hold (and at most one settling pass) for all kinds, not one per kind
+            for kind in KINDS:
+                self.valid(kind)
         return self.refused
 
     # --- lookups ------------------------------------------------------------------------------
