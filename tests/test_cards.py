@@ -24,3 +24,18 @@ def test_cards_show_the_capture() -> None:
     z = snap.ztunnels[0]
     card = z._repr_html_()
     assert f"ztunnel {z.name}" in card and f"{len(z.workloads)} workloads" in card
+
+
+def test_traces_draw_hops_in_notebooks() -> None:
+    snap = ml.load(fixture_path("bugreport", "bookinfo-mesh.tar.gz"))
+    source = "productpage-v1-6c886ff494-7vxhs.default"
+    mesh = ml.trace(snap, "reviews:9080", "/reviews/0", from_=source)
+    html = mesh._repr_html_()
+    assert html.count('class="hop"') == len(mesh.hops)
+    assert {h.proxy for h in mesh.hops} >= {source} and len({h.proxy for h in mesh.hops}) == 2
+    for proxy in {h.proxy for h in mesh.hops}:
+        assert f'font-weight="bold">{proxy}</text>' in html
+    single = ml.trace(snap.proxy(source), "reviews:9080", "/reviews/0")
+    html = single._repr_html_()
+    assert 'class="trace-diagram"' in html and html.count('class="hop"') == len(single.hops)
+    assert single.disposition.value in html

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from meshlens.analysis.mesh.model import MeshTrace
 from meshlens.analysis.route_tests import RouteTestReport
+from meshlens.analysis.trace.model import Trace
 from meshlens.errors import UsageError
 from meshlens.models.snapshot import EnvoyProxy, Snapshot
 from meshlens.models.ztunnel import Ztunnel
@@ -19,7 +21,7 @@ from meshlens.summary import Summary
 def render_result(result: Any, fmt: str, /, **options: Any) -> str:
     """``result`` as ``fmt``: a Report as text, json, sarif or junit; a Summary as text; route tests as
     text or junit; a Snapshot, EnvoyProxy or Ztunnel as an
-    html summary card.
+    html summary card; a Trace or MeshTrace as an html hop diagram.
 
     Raises:
         UsageError: no renderer of ``fmt`` for this kind of result.
@@ -28,6 +30,10 @@ def render_result(result: Any, fmt: str, /, **options: Any) -> str:
         from meshlens.render.cards import card
 
         return card(result)
+    if fmt == "html" and isinstance(result, (Trace, MeshTrace)):
+        from meshlens.render.html.page import trace_html
+
+        return trace_html(result)
     if isinstance(result, Report):
         from meshlens.render.report import render
 

@@ -112,3 +112,9 @@ class MeshTrace(Result, BaseModel):
 
     def __str__(self) -> str:
         return render_mesh_trace(self)
+
+    def _repr_html_(self) -> str:
+        """Notebook display: the hops drawn in one lane per proxy, the text below (the registered renderer)."""
+        from meshlens.models import hooks
+
+        return hooks.render(self, "html")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from enum import Enum
 from typing import Any
 
@@ -127,7 +126,10 @@ class Trace(Result, BaseModel):
         return render_trace(self)
 
     def _repr_html_(self) -> str:
-        return "<pre>" + html.escape(str(self)) + "</pre>"
+        """Notebook display: the hops drawn as a diagram, the text below (rendered by the registered renderer)."""
+        from meshlens.models import hooks
+
+        return hooks.render(self, "html")
 
     def records(self) -> list[dict[str, Any]]:
         """One row per hop (kind, name, matched_by, skipped count): the rows of ``to_frame()``."""

@@ -191,13 +191,19 @@ def _traces_section(done: Sequence[tuple[str, Any]]) -> str:
     if not done:
         parts.append("<p>No trace requested (<code>--trace 'SOURCE-&gt;HOST:PORT/PATH'</code>).</p>")
     for label, t in done:
-        hops = [HopBox(getattr(h, "proxy", "") or "", h.kind, h.name, getattr(h, "matched_by", "")) for h in t.hops]
-        disposition = getattr(t.disposition, "value", str(t.disposition))
-        last = t.paths[0].disposition if getattr(t, "paths", None) else disposition
-        text = f"{disposition}" + (f" → {last} at the destination" if last != disposition else "")
-        parts.append(f"<h3>{escape(label)}</h3>" + hop_diagram(label, hops, text, bool(t.reaches_upstream))
-                     + f"<details><summary>trace text</summary><pre>{escape(str(t))}</pre></details>")
+        parts.append(f"<h3>{escape(label)}</h3>" + trace_html(t, label))
     return "".join(parts) + "</section>"
+
+
+def trace_html(t: Any, label: str = "") -> str:
+    """A Trace or MeshTrace as an SVG hop diagram (one lane per proxy) with its text in a <details>."""
+    hops = [HopBox(getattr(h, "proxy", "") or getattr(t, "proxy", "") or "", h.kind, h.name,
+                   getattr(h, "matched_by", "")) for h in t.hops]
+    disposition = getattr(t.disposition, "value", str(t.disposition))
+    last = t.paths[0].disposition if getattr(t, "paths", None) else disposition
+    text = f"{disposition}" + (f" → {last} at the destination" if last != disposition else "")
+    return (hop_diagram(label or "trace", hops, text, bool(t.reaches_upstream))
+            + f"<details><summary>trace text</summary><pre>{escape(str(t))}</pre></details>")
 
 
 def _tables_section(snapshot: Snapshot) -> str:
