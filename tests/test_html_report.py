@@ -146,3 +146,16 @@ def test_trace_spec() -> None:
     assert parse_trace_spec("a->reviews:9080") == ("a", "reviews:9080", "/")
     with pytest.raises(UsageError):
         parse_trace_spec("reviews:9080/x")
+
+
+def test_ztunnel_log_analysis_section(tmp_path: Path, bookinfo: tuple[ml.Snapshot, ml.HtmlReport, _Doc]) -> None:
+    from tests.ztunnel_loggen import scenario
+
+    assert "No ztunnel log in this capture." in bookinfo[1].html
+    lines, _ = scenario(200, seed=4, fail=0, fail_window=(50, 100))
+    log = tmp_path / "ztunnel.log"
+    log.write_text("\n".join(lines) + "\n")
+    html = ml.report(str(log)).html
+    expected = ml.analyze_logs(ml.load(str(log)))
+    assert f"<p>{expected.lines} lines, {expected.events} events" in html
+    assert "No ztunnel log" not in html

@@ -87,7 +87,7 @@ def report(source: Any, traces: Iterable[str] = (), now: datetime | str | None =
     name = title or ", ".join(str(s) for s in (source if isinstance(source, (list, tuple)) else [source])
                               if not isinstance(s, Snapshot)) or "capture"
     sections = [_mesh_section(snapshot), _findings_section(result), _certs_section(snapshot, result.now),
-                _traces_section(done), _tables_section(snapshot)]
+                _traces_section(done), _logs_section(snapshot), _tables_section(snapshot)]
     html = (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>meshlens report: {escape(name)}'
             f'</title><style>{STYLE}</style></head><body><h1>meshlens report</h1>'
             f'<p class="meta">{escape(name)} · judged at {result.now:%Y-%m-%d %H:%M:%S} UTC '
@@ -100,7 +100,7 @@ def report(source: Any, traces: Iterable[str] = (), now: datetime | str | None =
 
 def _nav() -> str:
     links = (("mesh", "Mesh"), ("findings", "Findings"), ("certificates", "Certificates"), ("traces", "Traces"),
-             ("proxies", "Proxy tables"))
+             ("logs", "ztunnel logs"), ("proxies", "Proxy tables"))
     return " · ".join(f'<a href="#{a}">{t}</a>' for a, t in links)
 
 
@@ -204,6 +204,16 @@ def trace_html(t: Any, label: str = "") -> str:
     text = f"{disposition}" + (f" → {last} at the destination" if last != disposition else "")
     return (hop_diagram(label or "trace", hops, text, bool(t.reaches_upstream))
             + f"<details><summary>trace text</summary><pre>{escape(str(t))}</pre></details>")
+
+
+def _logs_section(snapshot: Snapshot) -> str:
+    """ztunnel log analysis (load balance fit, failovers) when the capture holds ztunnel logs."""
+    if not any(hasattr(log, "access") for log in snapshot.logs):
+        return '<section id="logs"><h2>ztunnel logs</h2><p>No ztunnel log in this capture.</p></section>'
+    from meshlens.analysis.logs import analyze_logs
+
+    analysis = analyze_logs(snapshot, dump=snapshot if snapshot.ztunnels else None)
+    return f'<section id="logs"><h2>ztunnel logs</h2>{analysis._repr_html_()}</section>'
 
 
 def _tables_section(snapshot: Snapshot) -> str:
