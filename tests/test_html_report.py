@@ -159,3 +159,18 @@ def test_ztunnel_log_analysis_section(tmp_path: Path, bookinfo: tuple[ml.Snapsho
     expected = ml.analyze_logs(ml.load(str(log)))
     assert f"<p>{expected.lines} lines, {expected.events} events" in html
     assert "No ztunnel log" not in html
+
+
+def test_intended_vs_loaded_section(tmp_path: Path) -> None:
+    loaded = str(fixture_path("envoy", "sidecar-productpage", "config_dump_include_eds.json"))
+    name = "istiod_debug_config_dump_include_eds.json"
+    intended = str(fixture_path("envoy", "sidecar-productpage", "intended", name))
+    html = ml.report(loaded, intended=intended).html
+    section = html.split('<section id="drift">', 1)[1].split("</section>", 1)[0]
+    assert section == "<h2>Intended vs loaded</h2>" + ml.diff(intended, loaded)._repr_html_()
+    assert "<td>SYNCED</td>" in section
+    assert '<section id="drift">' not in ml.report(loaded).html
+    out = tmp_path / "r.html"
+    res = CliRunner().invoke(main, ["report", loaded, "--intended", intended, "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert '<section id="drift">' in out.read_text(encoding="utf-8")

@@ -63,7 +63,7 @@ def parse_trace_spec(spec: str) -> tuple[str, str, str]:
 
 
 def report(source: Any, traces: Iterable[str] = (), now: datetime | str | None = None,
-           title: str | None = None) -> HtmlReport:
+           title: str | None = None, intended: Any = None) -> HtmlReport:
     """Analyse a capture and render the self-contained HTML report.
 
     Args:
@@ -71,6 +71,8 @@ def report(source: Any, traces: Iterable[str] = (), now: datetime | str | None =
         traces: requests to trace and draw, each ``SOURCE->HOST:PORT/PATH`` (SOURCE names a proxy).
         now: judge certificates at this instant (default: the capture time).
         title: the page title (default: the inputs' names).
+        intended: istiod's intended configuration of the proxy (``/debug/config_dump?proxyID=``): adds the
+            drift checks' findings and an intended-vs-loaded section.
 
     Raises:
         UsageError: a malformed trace request or unknown source proxy.
@@ -82,12 +84,13 @@ def report(source: Any, traces: Iterable[str] = (), now: datetime | str | None =
 
     snapshot = source if isinstance(source, Snapshot) else load(source)
     specs = [parse_trace_spec(t) for t in traces]
-    result = check(snapshot, now=now, hash_inputs=False)
+    result = check(snapshot, now=now, hash_inputs=False, intended=intended)
     done = [(f"{src} → {host}{path}", trace(snapshot, host, path, from_=src)) for src, host, path in specs]
     name = title or ", ".join(str(s) for s in (source if isinstance(source, (list, tuple)) else [source])
                               if not isinstance(s, Snapshot)) or "capture"
     sections = [_mesh_section(snapshot), _findings_section(result), _certs_section(snapshot, result.now),
-                _traces_section(done), _logs_section(snapshot), _tables_section(snapshot)]
+                _traces_section(done), _drift_section(snapshot, intended), _logs_section(snapshot),
+                _tables_section(snapshot)]
     html = (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>meshlens report: {escape(name)}'
             f'</title><style>{STYLE}</style></head><body><h1>meshlens report</h1>'
             f'<p class="meta">{escape(name)} · judged at {result.now:%Y-%m-%d %H:%M:%S} UTC '
@@ -204,6 +207,21 @@ def trace_html(t: Any, label: str = "") -> str:
     text = f"{disposition}" + (f" → {last} at the destination" if last != disposition else "")
     return (hop_diagram(label or "trace", hops, text, bool(t.reaches_upstream))
             + f"<details><summary>trace text</summary><pre>{escape(str(t))}</pre></details>")
+
+
+def _drift_section(snapshot: Snapshot, intended: Any) -> str:
+    """Intended (istiod) vs loaded (Envoy) by resource identity, when the intended capture is given."""
+    if intended is None:
+        return ""
+    from meshlens.analysis.diff import diff
+
+    try:
+        drift = diff(intended, snapshot)
+    except MeshlensError as exc:  # e.g. an archive of several proxies: said, not hidden
+        body = f"<p class='note'>not compared: {escape(str(exc))}</p>"
+    else:
+        body = drift._repr_html_()
+    return f'<section id="drift"><h2>Intended vs loaded</h2>{body}</section>'
 
 
 def _logs_section(snapshot: Snapshot) -> str:
