@@ -7,8 +7,8 @@ that needs each message's field list, which only Envoy's protos know. The table 
 committed (a few hundred KB of JSON) so that meshlens does not depend at run time on ``xds-protos``
 (20 MB, grpcio, protobuf) for one command. Regenerate when Envoy's API moves:
 
-    python3 -m venv /tmp/xds && /tmp/xds/bin/pip install xds-protos
-    /tmp/xds/bin/python scripts/gen_proto_fields.py
+    python3 -m venv .xds-venv && .xds-venv/bin/pip install xds-protos   # a throwaway venv, anywhere
+    .xds-venv/bin/python scripts/gen_proto_fields.py
 
 Table shape: ``{"version": ..., "messages": {full_name: [[name, json_name, kind, value], ...]}}`` with
 fields in declaration order; ``kind`` is ``"m"`` (a message field, ``value`` its type), ``"map"`` (a

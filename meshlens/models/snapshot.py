@@ -333,6 +333,27 @@ class Snapshot:
                 return z
         raise UsageError(f"no ztunnel named {name!r}")
 
+    def absorb(self, part: Snapshot) -> None:
+        """Add what ``part`` holds (proxies, ztunnels, findings, sources, logs, istiod state) to this snapshot.
+
+        Used to join the snapshots of several inputs or of an archive's parts; ``part`` is left unchanged.
+        """
+        self.proxies.extend(part.proxies)
+        self.ztunnels.extend(part.ztunnels)
+        self.findings.extend(part.findings)
+        self.sources.extend(part.sources)
+        self.logs.extend(part.logs)
+        for key, value in part.extras.items():
+            self.extras.setdefault(key, value)
+        if part.istiod is not None:
+            if self.istiod is None:
+                self.istiod = type(part.istiod)()
+            self.istiod.sync.extend(part.istiod.sync)
+            for plane in part.istiod.control_planes:
+                self.istiod.add_control_plane(plane)
+        if part.captured_at is not None and (self.captured_at is None or part.captured_at > self.captured_at):
+            self.captured_at = part.captured_at
+
     def _repr_html_(self) -> str:
         """The notebook summary card (rendered by the registered renderer)."""
         return hooks.render(self, "html")

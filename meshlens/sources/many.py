@@ -31,7 +31,6 @@ from typing import Any
 
 from meshlens._gc import gc_held
 from meshlens.errors import LoadError
-from meshlens.models.istiod import IstiodState
 from meshlens.models.snapshot import Snapshot
 from meshlens.sources import config_dump, detect, envoy_bootstrap, load, load_document, parallel
 from meshlens.sources.bounded import current_limit
@@ -95,21 +94,7 @@ def _merge(parts: list[Snapshot], origin: str) -> Snapshot:
         return parts[0]
     merged = Snapshot(origin=origin)
     for part in parts:
-        merged.proxies.extend(part.proxies)
-        merged.ztunnels.extend(part.ztunnels)
-        merged.findings.extend(part.findings)
-        merged.sources.extend(part.sources)
-        merged.logs.extend(part.logs)
-        for key, value in part.extras.items():
-            merged.extras.setdefault(key, value)
-        if part.istiod is not None:
-            if merged.istiod is None:
-                merged.istiod = IstiodState()
-            merged.istiod.sync.extend(part.istiod.sync)
-            for plane in part.istiod.control_planes:
-                merged.istiod.add_control_plane(plane)
-        if part.captured_at is not None and (merged.captured_at is None or part.captured_at > merged.captured_at):
-            merged.captured_at = part.captured_at
+        merged.absorb(part)
     merged.extras.pop("collection", None)
     return merged
 

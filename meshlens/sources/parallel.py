@@ -190,22 +190,7 @@ def merge_parts(parts: list[Snapshot], docs: list[Document], origin: str) -> Sna
     where = _position(docs)
     merged = Snapshot(origin=origin)
     for part in parts:
-        merged.proxies.extend(part.proxies)
-        merged.ztunnels.extend(part.ztunnels)
-        merged.findings.extend(part.findings)
-        merged.sources.extend(part.sources)
-        merged.logs.extend(part.logs)
-        for key, value in part.extras.items():
-            merged.extras.setdefault(key, value)
-        if part.istiod is not None:
-            if merged.istiod is None:
-                merged.istiod = part.istiod
-            else:
-                merged.istiod.sync.extend(part.istiod.sync)
-                for plane in part.istiod.control_planes:
-                    merged.istiod.add_control_plane(plane)
-        if part.captured_at is not None and (merged.captured_at is None or part.captured_at > merged.captured_at):
-            merged.captured_at = part.captured_at
+        merged.absorb(part)
     merged.sources.sort(key=lambda s: where(s.location.member))
     merged.findings.sort(key=lambda f: where(f.location.member if f.location else None))
     merged.logs.sort(key=lambda log: where(getattr(getattr(log, "location", None), "member", None)))
