@@ -2,10 +2,11 @@
 
 Each notebook is executed as a reader runs it: nbclient starts an IPython kernel of this interpreter in
 notebooks/ and runs every cell (an exception in any cell fails the test). Then the outputs of its tagged
-cells (``metadata.tags``) are checked against ``EXPECT``: the text a cell prints, its tables (text/plain
-and text/html) and its HTML, e.g. the trace across proxies names the reviews-v1 and reviews-v2 pods, the
-findings table holds ML1008, the fit cell says balanced. Every notebook must have expectations here, and
-every expected tag must exist, so no notebook runs untested and no assertion silently checks nothing.
+cells (``metadata.tags``) are checked against ``EXPECT``: the text a cell prints and what its results
+render as (their HTML when they have one, as Jupyter shows them, else their text), e.g. the trace across
+proxies draws lanes for the reviews-v1 and reviews-v2 pods, the findings table holds ML1008, the fit cell
+says balanced. Every notebook must have expectations here, and every expected tag must exist, so no
+notebook runs untested and no assertion silently checks nothing.
 
 The committed files are stored without outputs (outputs depend on the machine and the wall clock; the
 test regenerates them), and hold no absolute machine path and no private key.
@@ -55,7 +56,9 @@ EXPECT: dict[str, dict[str, list[str]]] = {
     "02_trace_and_explain_a_failure.ipynb": {
         "first-try": ["reviews-v1-5c4d6d447c-jq8sm      NO_FILTER_CHAIN"],
         "why-no-chain": ["istio.alpn"],
-        "trace-reviews": ["reviews-v1-5c4d6d447c-jq8sm", "reviews-v2-65cb66b45c-9d2rz", "ROUTED"],
+        # the hop diagram (SVG) has a lane per proxy: the source and both reviews sidecars it continued into
+        "trace-reviews": ["<svg", "productpage-v1-6c886ff494-7vxhs.default", "reviews-v1-5c4d6d447c-jq8sm",
+                          "reviews-v2-65cb66b45c-9d2rz", "ROUTED"],
         "trace-paths": ["reaches an upstream on every path: True",
                         "10.244.0.20:9080   reviews-v1-5c4d6d447c-jq8sm      ROUTED",
                         "10.244.0.21:9080   reviews-v2-65cb66b45c-9d2rz      ROUTED",
@@ -117,17 +120,17 @@ _KEY = re.compile(r"PRIVATE KEY")
 
 
 def _shown(cell: Any) -> str:
-    """Everything a cell shows: printed text, errors, and each output's text/plain and text/html."""
+    """Everything a cell shows: printed text, errors, and each output as rendered (its HTML, else its text)."""
     parts: list[str] = []
     for out in cell.get("outputs", []):
         if out.get("output_type") == "stream":
             parts.append(out.get("text", ""))
         elif out.get("output_type") == "error":
             parts.append("\n".join(out.get("traceback", [])))
-        for mime in ("text/plain", "text/html"):
-            value = out.get("data", {}).get(mime)
-            if value:
-                parts.append(value if isinstance(value, str) else "".join(value))
+        data = out.get("data", {})
+        value = data.get("text/html") or data.get("text/plain")  # what Jupyter renders: the HTML when there is one
+        if value:
+            parts.append(value if isinstance(value, str) else "".join(value))
     return "\n".join(parts)
 
 
