@@ -185,3 +185,43 @@ def test_readme_shows_the_screenshot() -> None:
     head = png.read_bytes()[:24]
     assert head[:8] == b"\x89PNG\r\n\x1a\n"
     assert int.from_bytes(head[16:20], "big") == 1280  # the width scripts/screenshot_report.py takes
+
+
+def _log_report(tmp_path: Path) -> tuple[str, ml.LogAnalysis]:
+    from tests.ztunnel_loggen import scenario
+
+    lines, _ = scenario(300, seed=7, fail=1, fail_window=(50, 120))
+    log = tmp_path / "ztunnel.log"
+    log.write_text("\n".join(lines) + "\n")
+    return ml.report(str(log)).html, ml.analyze_logs(ml.load(str(log)))
+
+
+def test_ztunnel_log_charts_are_matplotlib_svg(tmp_path: Path) -> None:
+    html, analysis = _log_report(tmp_path)
+    section = html.split('<section id="logs">', 1)[1].split("</section>", 1)[0]
+    assert analysis.failovers and analysis.timeline  # the scenario has a failover to draw
+    shares = section.split('<svg class="chart shares"', 1)[1].split("</svg>", 1)[0]
+    failover = section.split('<svg class="chart failover"', 1)[1].split("</svg>", 1)[0]
+    assert "Matplotlib" in shares and "observed vs expected shares per flow" in shares
+    for f in analysis.flows:  # one pair of bars per backend, labelled by workload (text kept as text)
+        for b in f.backends:
+            assert f"{f.service.split('.', 1)[0]}: {b.workload or b.address}" in shares
+    assert "connections per backend (x = failed)" in failover
+    for service, backend in analysis.timeline:
+        assert f"{service.split('.', 1)[0]}: {backend}" in failover
+    assert "charts-missing" not in section
+    assert not re.search(r'(?:href|src)="(?!#)', section)  # nothing to fetch: no external or data: reference
+    assert section.index('class="chart shares"') < section.index("<table")  # tables follow the charts
+
+
+def test_ztunnel_log_charts_without_matplotlib(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    for name in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib -> ImportError
+    html, analysis = _log_report(tmp_path)
+    section = html.split('<section id="logs">', 1)[1].split("</section>", 1)[0]
+    assert "<svg" not in section
+    assert "need matplotlib, the <code>plot</code> extra" in section
+    assert f"<p>{analysis.lines} lines, {analysis.events} events" in section and "<table" in section

@@ -125,3 +125,19 @@ def test_filtering_by_typing(browser: Chromium, page_url: str) -> None:
     assert _rows(page, mesh, 1) == []
     assert page.console_errors == []
 
+
+
+def test_log_charts_in_chromium(browser: Chromium, tmp_path: Path) -> None:
+    from tests.ztunnel_loggen import scenario
+
+    lines, _ = scenario(300, seed=7, fail=1, fail_window=(50, 120))
+    log = tmp_path / "ztunnel.log"
+    log.write_text("\n".join(lines) + "\n")
+    for javascript in (True, False):
+        page = open_report(browser, write_report(log, tmp_path / "logs.html"), javascript)
+        assert page.console_errors == [] and len(page.requests) == 1
+        assert page.visible("section#logs svg.chart.shares") == 1
+        assert page.visible("section#logs svg.chart.failover") == 1
+        assert page.visible("section#logs svg.chart.shares text") > 5  # labels laid out as text
+    page.evaluate("document.getElementById('logs').scrollIntoView()")
+    page.screenshot(tmp_path / "logs.png")

@@ -15,7 +15,7 @@ from itertools import groupby
 from pathlib import Path
 from typing import Any
 
-from meshlens.errors import MeshlensError, UsageError
+from meshlens.errors import MeshlensError, MissingExtraError, UsageError
 from meshlens.models.snapshot import EnvoyProxy, Snapshot
 from meshlens.models.ztunnel import Ztunnel
 from meshlens.render.docstring import blocks
@@ -231,7 +231,22 @@ def _logs_section(snapshot: Snapshot) -> str:
     from meshlens.analysis.logs import analyze_logs
 
     analysis = analyze_logs(snapshot, dump=snapshot if snapshot.ztunnels else None)
-    return f'<section id="logs"><h2>ztunnel logs</h2>{analysis._repr_html_()}</section>'
+    return f'<section id="logs"><h2>ztunnel logs</h2>{log_charts(analysis)}{analysis._repr_html_()}</section>'
+
+
+def log_charts(analysis: Any) -> str:
+    """The log analysis' charts (observed vs expected shares, failover timeline) as matplotlib SVG; without
+    matplotlib a note saying so (the tables that follow hold the same figures).
+    """
+    from meshlens.analysis.logs.plot import charts_svg
+
+    try:
+        charts = charts_svg(analysis)
+    except MissingExtraError:
+        return ("<p class='note charts-missing'>Charts of observed vs expected shares and of the failover "
+                "timeline need matplotlib, the <code>plot</code> extra: <code>pip install 'meshlens[plot]'"
+                "</code>; the tables below hold the same figures.</p>")
+    return "".join(f'<figure class="chart">{svg}</figure>' for svg in charts.values())
 
 
 def _tables_section(snapshot: Snapshot) -> str:
