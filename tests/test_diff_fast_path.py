@@ -113,3 +113,22 @@ def test_changed_resources_give_the_same_hunks_as_the_whole_canonical_form(captu
             assert compare(*canonical_pair(raw, other)) == whole, raw.get("name")
             compared += bool(whole)
     assert compared > 50  # the mutations really changed things
+
+
+@needs_shared
+@pytest.mark.parametrize("bounded_eq", [True, False], ids=["eq-bounded", "walk-first"])
+def test_equal_but_too_deep_pairs_are_refused_not_equal(monkeypatch: pytest.MonkeyPatch, bounded_eq: bool) -> None:
+    """The fast ``==`` is also the depth check (or, where Python does not bound it, a walk goes first)."""
+    import meshlens.analysis.diff as diff_module
+
+    monkeypatch.setattr(diff_module, "_DEPTH_BOUNDED_EQ", bounded_eq)
+    nested: dict[str, Any] = {}
+    for _ in range(120):
+        nested = {"a": nested}
+    before = _dump()
+    _clusters(before)[0]["metadata"] = nested
+    drift = meshlens.diff(before, copy.deepcopy(before))
+    (entry,) = drift.resources
+    assert entry.status == "changed" and "nested deeper" in (entry.details or "")
+    shallow = _dump()  # and the bound does not refuse real captures
+    assert meshlens.diff(shallow, copy.deepcopy(shallow)).in_sync

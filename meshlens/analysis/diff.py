@@ -23,7 +23,10 @@ from __future__ import annotations
 
 import copy
 import re
+import sys
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -339,16 +342,62 @@ def _compare_type(xds: str, a: EnvoyProxy, b: EnvoyProxy, drift: list[ResourceDr
 
 
 def _unchanged(ra: Resource[Any], rb: Resource[Any]) -> bool:
-    """The pair is equal as captured and Envoy serves it (the common case): one C-speed ``==``.
+    """The pair is equal as captured, within the depth bound, and Envoy serves it (the common case).
 
-    A pair nested too deep for ``==`` is not "unchanged": :func:`_uncomparable` then says why.
+    One C-speed ``==`` under :func:`_depth_bounded`: two equal trees nested beyond the bound are
+    not "unchanged" (they are refused, as every walk refuses them: :func:`_uncomparable` says why).
     """
     if rb.state != "active" or rb.error is not None:
         return False
-    try:
+    if not _DEPTH_BOUNDED_EQ:  # this Python does not bound ``==`` by the recursion limit: walk first
+        if too_deep(rb.raw) is not None:
+            return False
         return bool(ra.raw == rb.raw)
-    except RecursionError:
+    try:
+        with _depth_bounded():
+            return bool(ra.raw == rb.raw)
+    except RecursionError:  # nested near or beyond MAX_DEPTH: the exact walk decides
         return False
+
+
+def _frames() -> int:
+    frame, count = sys._getframe(), 0
+    while frame is not None:
+        frame, count = frame.f_back, count + 1  # type: ignore[assignment]
+    return count
+
+
+@contextmanager
+def _depth_bounded() -> Iterator[None]:
+    """Inside: comparing containers nested deeper than ``MAX_DEPTH - 10`` levels raises RecursionError.
+
+    CPython (up to 3.11) counts each nested container ``==`` enters against the recursion limit,
+    together with the Python frames already on the stack (at least :func:`_frames`): a limit of
+    frames + ``MAX_DEPTH - 10`` makes ``==`` itself the depth check, never a looser one.
+    """
+    previous = sys.getrecursionlimit()
+    sys.setrecursionlimit(_frames() + MAX_DEPTH - 10)
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(previous)
+
+
+def _bounds_eq() -> bool:
+    """Whether :func:`_depth_bounded` really bounds ``==`` on this Python (checked once, at import)."""
+    one: list[Any] = []
+    other: list[Any] = []
+    for _ in range(MAX_DEPTH + 1):
+        one, other = [one], [other]
+    try:
+        with _depth_bounded():
+            equal = one == other
+    except RecursionError:
+        return True
+    return not equal  # reaching the end (equal) means ``==`` is not bounded here
+
+
+_DEPTH_BOUNDED_EQ = _bounds_eq()
 
 
 def _uncomparable(ra: Resource[Any], rb: Resource[Any]) -> str | None:
