@@ -174,3 +174,14 @@ def test_intended_vs_loaded_section(tmp_path: Path) -> None:
     res = CliRunner().invoke(main, ["report", loaded, "--intended", intended, "-o", str(out)])
     assert res.exit_code == 0, res.output
     assert '<section id="drift">' in out.read_text(encoding="utf-8")
+
+
+def test_readme_shows_the_screenshot() -> None:
+    from tests.conftest import REPO
+
+    # made by scripts/screenshot_report.py (tests/browser.py), the code of the browser test
+    png = REPO / "docs" / "images" / "report.png"
+    assert "](docs/images/report.png)" in (REPO / "README.md").read_text(encoding="utf-8")
+    head = png.read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n"
+    assert int.from_bytes(head[16:20], "big") == 1280  # the width scripts/screenshot_report.py takes
