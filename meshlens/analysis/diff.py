@@ -7,6 +7,11 @@ by name, fields Envoy adds or rewrites by itself dropped (see :data:`ENVOY_ADDED
 matters (filter chains, routes, HTTP filters) stay ordered; a pure reordering is reported as one
 ``reordered`` change. deepdiff (used here and nowhere else) finds the field changes.
 
+Most resources of two captures are equal: the diff's own comparison runs first, at C speed — pairs
+matched by identity whose raw dicts are ``==`` are done before any canonical form is built — so
+only the pairs that differ are canonicalised, depth-checked and handed to deepdiff (which is
+imported on the first such pair, never when nothing changed).
+
 The loaded side's dynamic state comes first: a resource Envoy holds in ``error_state`` is
 ``rejected`` (with Envoy's text), one in ``warming_state`` is ``warming``, one the intended side has
 and Envoy does not hold at all is ``missing``. Endpoint health that differs is runtime state, not
@@ -18,20 +23,24 @@ from __future__ import annotations
 
 import copy
 import re
+import sys
 from collections import Counter
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 import orjson
-from deepdiff import DeepDiff
-from deepdiff.helper import CannotCompare
 
+from meshlens._gc import gc_held
 from meshlens.analysis.drift_model import STATUS_ORDER, Change, Drift, ResourceDrift
 from meshlens.errors import UsageError
 from meshlens.models.base import MAX_DEPTH, too_deep
 from meshlens.models.envoy.resources import Resource
 from meshlens.models.redaction import redact_at, redact_text
 from meshlens.models.snapshot import EnvoyProxy, Snapshot
-from meshlens.models.ztunnel import Ztunnel
+
+if TYPE_CHECKING:
+    from meshlens.models.ztunnel import Ztunnel
 
 TYPES = {"CDS": ("clusters", "clusters"), "LDS": ("listeners", "listeners"), "RDS": ("route_configs", "routes"),
          "EDS": ("endpoints", "endpoints"), "SDS": ("secrets", "secrets"), "ECDS": ("ecds", "ecds")}
@@ -88,6 +97,54 @@ def canonical(obj: Any, key: str | None = None) -> Any:
             return sorted(items, key=_sort_key)
         return items
     return obj
+
+
+def _keyed(items: list[Any], key: str | None) -> dict[str, Any] | None:
+    """``{name: item}`` when ``key`` names a KEYED list whose items all carry unique names, else None."""
+    if key not in KEYED or not items or not all(isinstance(i, dict) and i.get(KEYED[key]) for i in items):
+        return None
+    by_name = {i[KEYED[key]]: i for i in items}
+    return by_name if len(by_name) == len(items) else None
+
+
+def _fields(obj: dict[Any, Any]) -> dict[Any, Any]:
+    """The fields of ``obj`` :func:`canonical` keeps (no private keys, no empty fields Envoy adds itself)."""
+    return {k: v for k, v in obj.items() if k not in REDACTED and not (k in ENVOY_ADDED and v == ENVOY_ADDED[k])}
+
+
+def canonical_pair(a: Any, b: Any, key: str | None = None) -> tuple[Any, Any]:
+    """The canonical forms of two values, without the parts whose captured (raw) values are equal.
+
+    Raw-equal subtrees have equal canonical forms, so they are dropped with a C-speed ``==`` before
+    any canonical form is built: what remains is what :func:`compare` would keep after pruning
+    (parts that differ raw but agree once canonical, e.g. reordered domains, remain here and are
+    pruned by :func:`compare`), while an unchanged virtual host of a large route configuration is
+    never walked.
+    """
+    if isinstance(a, dict) and isinstance(b, dict):
+        return _pair_maps(_fields(a), _fields(b), None)
+    if isinstance(a, list) and isinstance(b, list):
+        ka, kb = _keyed(a, key), _keyed(b, key)
+        if ka is not None and kb is not None:
+            na, nb = _pair_maps(ka, kb, key)
+            return {"<by name>": na}, {"<by name>": nb}
+    return canonical(a, key), canonical(b, key)
+
+
+def _pair_maps(a: dict[Any, Any], b: dict[Any, Any], key: str | None) -> tuple[dict[Any, Any], dict[Any, Any]]:
+    """:func:`canonical_pair` over the entries of two maps (fields, or named items of a list ``key``)."""
+    pa: dict[Any, Any] = {}
+    pb: dict[Any, Any] = {}
+    for k in [*a, *(k for k in b if k not in a)]:
+        child = k if key is None else key  # a field's own name, or the list the named items sit in
+        if k in a and k in b:
+            if a[k] != b[k]:
+                pa[k], pb[k] = canonical_pair(a[k], b[k], child)
+        elif k in a:
+            pa[k] = canonical(a[k], child)
+        else:
+            pb[k] = canonical(b[k], child)
+    return pa, pb
 
 
 def _eds_canonical(raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -170,16 +227,26 @@ def _same_item(x: Any, y: Any, level: Any = None) -> bool:
     """
     if isinstance(x, dict) and isinstance(y, dict) and x.get("name") and y.get("name"):
         return bool(x["name"] == y["name"])
+    from deepdiff.helper import CannotCompare
+
     raise CannotCompare() from None
 
 
 def compare(intended: Any, loaded: Any) -> list[Change]:
-    """Field-level changes between two canonical resources."""
+    """Field-level changes between two canonical resources (deepdiff walks only what is not ``==``)."""
     changes: list[Change] = []
     loaded = _reorders(intended, loaded, [], None, changes)
     if intended == loaded:
         return changes
     intended, loaded = _prune(intended, loaded)
+    return sorted([*changes, *_field_changes(intended, loaded)], key=lambda c: c.path)
+
+
+def _field_changes(intended: Any, loaded: Any) -> list[Change]:
+    """deepdiff's field changes between two (pruned, canonical) values that differ."""
+    from deepdiff import DeepDiff  # 0.5 s of imports: paid only when some resource changed
+
+    changes: list[Change] = []
     tree = DeepDiff(intended, loaded, view="tree", verbose_level=2, iterable_compare_func=_same_item)
     kinds = {"values_changed": "changed", "type_changes": "changed", "dictionary_item_added": "added",
              "dictionary_item_removed": "removed", "iterable_item_added": "added",
@@ -190,7 +257,7 @@ def compare(intended: Any, loaded: Any) -> list[Change]:
             t1 = None if kind == "added" else level.t1
             t2 = None if kind == "removed" else level.t2
             changes.append(Change(path=path, intended=t1, loaded=t2, kind=kind))
-    return sorted(changes, key=lambda c: c.path)
+    return changes
 
 
 def _by_name(resources: list[Resource[Any]], dynamic_only: bool) -> dict[str, Resource[Any]]:
@@ -216,11 +283,22 @@ def _pending_update(serving: Resource[Any], warming: Resource[Any] | None) -> di
 
 
 def _eds_names(proxy: EnvoyProxy) -> set[str]:
-    """Assignment names that come from EDS (Envoy lists an empty one for every other cluster too)."""
+    """Assignment names that come from EDS (Envoy lists an empty one for every other cluster too).
+
+    Read from each cluster's raw dict, as the diff compares raw dicts: typed validation of every
+    cluster would cost as much as the load, and a cluster the typed boundary refuses must not make
+    its assignment silently drop out of the comparison.
+    """
     names = set()
-    for c in proxy.valid_clusters:
-        if c.eds_service_name is not None:
-            names.add(c.eds_service_name)
+    for res in proxy.clusters:
+        raw = res.raw
+        if not isinstance(raw, dict) or raw.get("type") not in ("EDS", 3):  # by name or proto enum number
+            continue
+        eds = raw.get("eds_cluster_config")
+        service = eds.get("service_name") if isinstance(eds, dict) else None
+        name = service or res.name
+        if isinstance(name, str) and name:
+            names.add(name)
     return names
 
 
@@ -244,11 +322,13 @@ def _compare_type(xds: str, a: EnvoyProxy, b: EnvoyProxy, drift: list[ResourceDr
             drift.append(ResourceDrift(type=xds, name=name, status=status,
                                        details=rb.error.details if rb.error else None))
             continue
+        pending = _pending_update(rb, warming.get(name))
+        if pending is None and _unchanged(ra, rb):
+            continue  # equal as captured: nothing to canonicalise, walk or hand to deepdiff
         refusal = _uncomparable(ra, rb)
         if refusal is not None:  # reported, never taken as a match
             drift.append(ResourceDrift(type=xds, name=name, status="changed", details=f"not compared: {refusal}"))
             continue
-        pending = _pending_update(rb, warming.get(name))
         if pending is not None and canonical(pending) == canonical(ra.raw):
             # Envoy holds the intended version but has not finished warming it; the old one serves.
             drift.append(ResourceDrift(type=xds, name=name, status="warming",
@@ -259,6 +339,65 @@ def _compare_type(xds: str, a: EnvoyProxy, b: EnvoyProxy, drift: list[ResourceDr
         except (AttributeError, TypeError, ValueError, KeyError, IndexError) as exc:
             drift.append(ResourceDrift(type=xds, name=name, status="changed",
                                        details=f"not compared: malformed resource ({type(exc).__name__}: {exc})"))
+
+
+def _unchanged(ra: Resource[Any], rb: Resource[Any]) -> bool:
+    """The pair is equal as captured, within the depth bound, and Envoy serves it (the common case).
+
+    One C-speed ``==`` under :func:`_depth_bounded`: two equal trees nested beyond the bound are
+    not "unchanged" (they are refused, as every walk refuses them: :func:`_uncomparable` says why).
+    """
+    if rb.state != "active" or rb.error is not None:
+        return False
+    if not _DEPTH_BOUNDED_EQ:  # this Python does not bound ``==`` by the recursion limit: walk first
+        if too_deep(rb.raw) is not None:
+            return False
+        return bool(ra.raw == rb.raw)
+    try:
+        with _depth_bounded():
+            return bool(ra.raw == rb.raw)
+    except RecursionError:  # nested near or beyond MAX_DEPTH: the exact walk decides
+        return False
+
+
+def _frames() -> int:
+    frame, count = sys._getframe(), 0
+    while frame is not None:
+        frame, count = frame.f_back, count + 1  # type: ignore[assignment]
+    return count
+
+
+@contextmanager
+def _depth_bounded() -> Iterator[None]:
+    """Inside: comparing containers nested deeper than ``MAX_DEPTH - 10`` levels raises RecursionError.
+
+    CPython (up to 3.11) counts each nested container ``==`` enters against the recursion limit,
+    together with the Python frames already on the stack (at least :func:`_frames`): a limit of
+    frames + ``MAX_DEPTH - 10`` makes ``==`` itself the depth check, never a looser one.
+    """
+    previous = sys.getrecursionlimit()
+    sys.setrecursionlimit(_frames() + MAX_DEPTH - 10)
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(previous)
+
+
+def _bounds_eq() -> bool:
+    """Whether :func:`_depth_bounded` really bounds ``==`` on this Python (checked once, at import)."""
+    one: list[Any] = []
+    other: list[Any] = []
+    for _ in range(MAX_DEPTH + 1):
+        one, other = [one], [other]
+    try:
+        with _depth_bounded():
+            equal = one == other
+    except RecursionError:
+        return True
+    return not equal  # reaching the end (equal) means ``==`` is not bounded here
+
+
+_DEPTH_BOUNDED_EQ = _bounds_eq()
 
 
 def _uncomparable(ra: Resource[Any], rb: Resource[Any]) -> str | None:
@@ -272,8 +411,6 @@ def _uncomparable(ra: Resource[Any], rb: Resource[Any]) -> str | None:
 
 def _compare_pair(xds: str, name: str, ra: Resource[Any], rb: Resource[Any], drift: list[ResourceDrift],
                   health: list[ResourceDrift]) -> None:
-    if ra.raw == rb.raw and rb.state == "active" and rb.error is None:
-        return  # identical as given: nothing to canonicalise (the common case, and the fast one)
     if xds == "EDS":
         ca, ha = _eds_canonical(ra.raw)
         cb, hb = _eds_canonical(rb.raw)
@@ -283,7 +420,7 @@ def _compare_pair(xds: str, name: str, ra: Resource[Any], rb: Resource[Any], dri
         if moved:
             health.append(ResourceDrift(type=xds, name=name, status="changed", changes=moved, runtime_only=True))
     else:
-        ca, cb = canonical(ra.raw), canonical(rb.raw)
+        ca, cb = canonical_pair(ra.raw, rb.raw)
     changes = compare(ca, cb)
     if rb.state == "rejected" or rb.error is not None:
         drift.append(ResourceDrift(type=xds, name=name, status="rejected", changes=changes,
@@ -375,6 +512,13 @@ def diff(intended: Any, loaded: Any, *, show_secrets: bool = False, proxy: str |
         show_secrets: keep private key material in the changed values (default: ``[redacted]``).
         proxy: which proxy of a capture holding several (an archive), on either side.
     """
+    # One bulk step of acyclic data (two loads, typed validation, the comparison): the cyclic
+    # collector is held throughout and settles once, not after each load and each validation.
+    with gc_held():
+        return _diff(intended, loaded, show_secrets=show_secrets, proxy=proxy)
+
+
+def _diff(intended: Any, loaded: Any, *, show_secrets: bool, proxy: str | None) -> Drift:
     from meshlens.sources.coerce import as_snapshot
 
     intended, loaded = pick_proxy(intended, proxy), pick_proxy(loaded, proxy)
@@ -386,7 +530,11 @@ def diff(intended: Any, loaded: Any, *, show_secrets: bool = False, proxy: str |
 
         drift = ztunnel_diff(zs[0], zs[1])
         return drift.model_copy(update={"resources": _redacted(drift.resources, show_secrets)})
-    a, b = _proxy(sides[0], "intended"), _proxy(sides[1], "loaded")
+    return _diff_proxies(_proxy(sides[0], "intended"), _proxy(sides[1], "loaded"), show_secrets)
+
+
+def _diff_proxies(a: EnvoyProxy, b: EnvoyProxy, show_secrets: bool) -> Drift:
+    """The drift of two proxies, per xDS type."""
     summary: dict[str, str] = {}
     notes: dict[str, str] = {}
     resources: list[ResourceDrift] = []

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from meshlens._gc import gc_held
 from meshlens.analysis.diff import _proxy
 from meshlens.encoding.gojson import jsonpb_indent
 from meshlens.encoding.proto_order import ProtoOrderer
@@ -197,11 +198,13 @@ def compare_istioctl(intended: Any, loaded: Any, *, show_secrets: bool = False) 
         an :class:`IstioctlComparison`: per-type in-sync flags and diffs, and one note per type or
         field that could not be re-marshalled (kept in the capture's order).
     """
-    istiod, envoy = _proxy(intended, "intended"), _proxy(loaded, "loaded")
-    orderer = ProtoOrderer()
-    sections = (_section("Clusters", _clusters(istiod), _clusters(envoy), orderer, show_secrets),
-                _section("Listeners", _listeners(istiod), _listeners(envoy), orderer, show_secrets),
-                _section("Routes", _routes(istiod), _routes(envoy), orderer, show_secrets))
+    # One bulk step (two loads, typed validation, marshalling): the collector settles once at the end.
+    with gc_held():
+        istiod, envoy = _proxy(intended, "intended"), _proxy(loaded, "loaded")
+        orderer = ProtoOrderer()
+        sections = (_section("Clusters", _clusters(istiod), _clusters(envoy), orderer, show_secrets),
+                    _section("Listeners", _listeners(istiod), _listeners(envoy), orderer, show_secrets),
+                    _section("Routes", _routes(istiod), _routes(envoy), orderer, show_secrets))
     return IstioctlComparison(sections=sections, rds_loaded_at=_rds_loaded_at(envoy), notes=tuple(orderer.notes))
 
 
