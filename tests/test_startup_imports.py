@@ -61,3 +61,41 @@ def test_the_check_itself_sees_a_heavy_import() -> None:
     """The probe works: a command that does need networkx (graph) is seen importing it."""
     modules = _imported("graph", str(DUMP))
     assert _loaded(modules, "networkx")
+
+
+def test_help_imports_no_command_module() -> None:
+    """The top-level --help lists the commands from the static table, importing none of them."""
+    modules = _imported("--help")
+    assert _loaded(modules, "meshlens.cli") == ["meshlens.cli", "meshlens.cli.app"]
+    assert not _loaded(modules, "meshlens.views") and not _loaded(modules, "meshlens.sources")
+
+
+def test_pc_imports_only_its_own_command_module() -> None:
+    modules = _imported("pc", "cluster", str(DUMP))
+    commands = {m for m in _loaded(modules, "meshlens.cli") if m not in ("meshlens.cli", "meshlens.cli.app")}
+    assert commands <= {"meshlens.cli.pc", "meshlens.cli.view_options"}, commands
+    assert not _loaded(modules, "meshlens.views.ztunnel")
+    assert not _loaded(modules, "meshlens.analysis")
+
+
+def test_the_static_command_table_is_the_commands_own() -> None:
+    """Each row's short help and aliases are the real command's, and --help reads as an eager group's would."""
+    import click
+    from click.testing import CliRunner
+
+    from meshlens.cli import COMMANDS, main
+    from meshlens.cli.app import AliasedGroup
+
+    eager = AliasedGroup("meshlens", help=main.help, params=main.params)
+    for name, row in COMMANDS.items():
+        command = row.load()
+        assert row.short_help == command.get_short_help_str(10**6), f"{name}: the table's short help drifted"
+        assert command.name == name
+        eager.add_command(command, name, aliases=row.aliases)
+    fresh = type(main)("meshlens", help=main.help, params=main.params)
+    fresh.add_lazy_commands(COMMANDS)  # nothing imported through it yet: --help comes from the table
+    got = CliRunner().invoke(fresh, ["--help"], terminal_width=100).output
+    want = CliRunner().invoke(eager, ["--help"], terminal_width=100).output
+    assert got == want
+    assert dict(fresh.aliases) == {a: n for n, r in COMMANDS.items() for a in r.aliases}
+    assert fresh.get_command(click.Context(fresh), "pc") is COMMANDS["proxy-config"].load()

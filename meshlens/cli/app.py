@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import wraps
-from typing import Any, TypeVar
+from importlib import import_module
+from typing import Any, NamedTuple, TypeVar
 
 import click
 
@@ -69,6 +70,65 @@ class AliasedGroup(click.Group):
         return (cmd.name if cmd is not None else name), cmd, rest
 
 
+class LazyCommand(NamedTuple):
+    """A command of a :class:`LazyGroup`: where it is, its aliases, its short help (for the group's --help)."""
+
+    ref: str  # "package.module:attribute"
+    aliases: tuple[str, ...]
+    short_help: str
+
+    def load(self) -> click.Command:
+        """The command itself (importing its module)."""
+        module, _, attr = self.ref.partition(":")
+        command: click.Command = getattr(import_module(module), attr)
+        return command
+
+
+class LazyGroup(AliasedGroup):
+    """An :class:`AliasedGroup` whose commands are imported when resolved, not when the group is built.
+
+    ``--help`` lists them from their :class:`LazyCommand` rows (name and short help), importing none.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy: dict[str, LazyCommand] = {}
+
+    def add_lazy_commands(self, commands: Mapping[str, LazyCommand]) -> None:
+        """Declare commands by name; each is imported the first time it is resolved."""
+        for name, row in commands.items():
+            self.lazy[name] = row
+            for alias in row.aliases:
+                self.aliases[alias] = name
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        name = self.aliases.get(cmd_name, cmd_name)
+        if name not in self.commands and name in self.lazy:
+            self.add_command(self.lazy[name].load(), name)
+        return super().get_command(ctx, name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """click's command list, with the short help of commands not imported yet taken from their rows."""
+        rows: list[tuple[str, str]] = []
+        for name in self.list_commands(ctx):
+            cmd = self.commands.get(name)
+            if cmd is not None and not cmd.hidden:
+                rows.append((name, ""))
+            elif cmd is None and name in self.lazy:
+                rows.append((name, self.lazy[name].short_help))
+        if not rows:
+            return
+        limit = formatter.width - 6 - max(len(name) for name, _ in rows)
+        # A row's text is shortened as click shortens a command's help (a stand-in command does it).
+        texts = [(self.commands[name] if name in self.commands else click.Command(name, help=text))
+                 .get_short_help_str(limit) for name, text in rows]
+        with formatter.section("Commands"):
+            formatter.write_dl(list(zip([name for name, _ in rows], texts, strict=True)))
+
+
 def resolve_input(positional: str | None, file_option: str | None) -> str:
     """The one input of a view command: a positional FILE or ``-f FILE`` (``-`` is stdin)."""
     if positional and file_option:
@@ -101,7 +161,7 @@ def emit_json(value: Any) -> None:
 
 
 
-@click.group(cls=AliasedGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="meshlens")
 @click.option("--max-bytes", "max_bytes", envvar="MESHLENS_MAX_BYTES", default=None, metavar="SIZE",
               help="most bytes one load may read and inflate (files, archive members, gzip); default 2GiB")
